@@ -1,0 +1,38 @@
+#pragma once
+#include <cstdint>
+
+namespace flopwise {
+
+// FLOPs executed, as counted by the kernels (a multiply-add is 2 FLOPs). Element-wise work
+// (norms, activations, RoPE, softmax) is not included.
+struct FlopCounts {
+    uint64_t linear = 0;     // projections and MLP matmuls
+    uint64_t attention = 0;  // q.k scores and value products over the keys each query sees
+    uint64_t lm_head = 0;    // output projection, only at the positions whose logits were needed
+
+    uint64_t total() const { return linear + attention + lm_head; }
+    FlopCounts& operator+=(const FlopCounts& other) {
+        linear += other.linear;
+        attention += other.attention;
+        lm_head += other.lm_head;
+        return *this;
+    }
+};
+
+// What a call cost: tokens pushed through the transformer and FLOPs spent.
+struct ComputeUsage {
+    int64_t prompt_tokens = 0;     // tokens evaluated from the input (context and continuations)
+    int64_t generated_tokens = 0;  // tokens produced by generation
+    int64_t reused_tokens = 0;     // context tokens served from a shared prefix instead of recomputed
+    FlopCounts flops;
+
+    ComputeUsage& operator+=(const ComputeUsage& other) {
+        prompt_tokens += other.prompt_tokens;
+        generated_tokens += other.generated_tokens;
+        reused_tokens += other.reused_tokens;
+        flops += other.flops;
+        return *this;
+    }
+};
+
+}  // namespace flopwise

@@ -1,0 +1,94 @@
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "flopwise/compute_usage.hpp"
+#include "flopwise/gguf.hpp"
+#include "flopwise/model_config.hpp"
+#include "flopwise/tokenizer.hpp"
+
+namespace flopwise {
+
+struct SamplingOptions {
+    double temperature = 0.0;  // 0: greedy
+    double top_p = 1.0;
+    int32_t top_k = 0;         // 0: no limit
+    uint64_t seed = 0;
+};
+
+// Log-probability of `continuation` given `context` (token ids; the context must not be empty).
+struct ScoreRequest {
+    std::vector<TokenId> context;
+    std::vector<TokenId> continuation;
+};
+struct ScoreResult {
+    std::vector<double> token_logprobs;  // one per continuation token
+    double logprob = 0.0;                // their sum
+    bool greedy = false;                 // every continuation token is the argmax at its position
+};
+
+struct GenerationRequest {
+    std::vector<TokenId> prompt;
+    int32_t max_tokens = 256;
+    std::vector<std::string> stop;  // generation ends when the text contains one; it is cut there
+    SamplingOptions sampling;
+    bool ignore_eos = false;        // keep going past end-of-generation tokens (benchmarks)
+};
+struct GenerationResult {
+    std::vector<TokenId> tokens;
+    std::string text;
+    std::string finish_reason;  // "stop" (a stop string), "eos" (end-of-generation token), "length", "context"
+    double prefill_seconds = 0.0;
+    double decode_seconds = 0.0;
+};
+
+// Per-token log-probs of a token sequence, each given everything before it.
+struct SequenceScore {
+    std::vector<double> token_logprobs;  // token_logprobs[i] = log P(tokens[i+1] | tokens[0..i])
+    std::vector<TokenId> argmax;         // argmax[i] = most likely token after tokens[0..i]
+};
+
+// The reference inference engine for one GGUF model on the CPU. Numerics are batch-invariant:
+// a request's log-probs are bit-identical whether it is computed alone or with others, whatever
+// the batch size, thread count or shared-prefix reuse. Calls are not thread-safe; use one Engine
+// per thread of requests (weights are shared through the memory map).
+class Engine {
+public:
+    struct Options {
+        int32_t threads = 0;          // 0: all cores
+        int32_t batch_tokens = 512;   // tokens pushed through the transformer per step
+        int32_t max_context = 0;      // 0: the model's context length
+    };
+
+    // `spec` is "gguf:PATH" or a path ending in ".gguf".
+    static std::unique_ptr<Engine> load(const std::string& spec, const Options& options);
+    static std::unique_ptr<Engine> load(const std::string& spec) { return load(spec, Options{}); }
+    ~Engine();
+
+    const ModelConfig& config() const;
+    const Tokenizer& tokenizer() const;
+    const gguf::File& file() const;
+    int32_t max_context() const;
+    // Parameter counts from the tensors: all, and those outside the token embedding table.
+    int64_t parameter_count() const;
+    int64_t non_embedding_parameter_count() const;
+
+    // Scores many requests; requests with identical contexts compute that context once.
+    std::vector<ScoreResult> score(const std::vector<ScoreRequest>& requests, ComputeUsage* usage = nullptr);
+    // One pass over `tokens` (at most max_context of them).
+    SequenceScore score_sequence(std::span<const TokenId> tokens, ComputeUsage* usage = nullptr);
+    GenerationResult generate(const GenerationRequest& request, ComputeUsage* usage = nullptr);
+
+private:
+    struct Impl;
+    explicit Engine(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// "gguf:PATH" or "*.gguf" -> PATH; anything else throws Error explaining the accepted forms.
+std::string gguf_path_from_spec(const std::string& spec);
+
+}  // namespace flopwise

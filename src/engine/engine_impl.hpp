@@ -1,0 +1,32 @@
+#pragma once
+#include <memory>
+#include <optional>
+
+#include <tbb/global_control.h>
+
+#include "flopwise/engine.hpp"
+#include "model_weights.hpp"
+#include "transformer.hpp"
+
+namespace flopwise {
+
+struct Engine::Impl {
+    std::shared_ptr<gguf::File> file;
+    ModelConfig config;
+    engine::ModelWeights weights;
+    std::unique_ptr<Tokenizer> tokenizer;
+    std::unique_ptr<engine::Transformer> transformer;
+    std::optional<tbb::global_control> thread_limit;
+    Options options;
+    int32_t max_context = 0;
+
+    // Runs `segments` through the transformer in one step and adds the cost to `usage`.
+    std::vector<engine::LogitResult> step(std::span<const engine::BatchSegment> segments,
+                                          std::span<const engine::LogitQuery> queries, ComputeUsage* usage);
+    // Appends `tokens` to `sequence` in steps of at most batch_tokens; the last row's logits are
+    // returned with `targets` scored (nullopt when tokens is empty).
+    std::optional<engine::LogitResult> prefill(engine::KvSequence& sequence, std::span<const TokenId> tokens,
+                                               std::vector<TokenId> targets, bool keep_logits, ComputeUsage* usage);
+};
+
+}  // namespace flopwise

@@ -1,0 +1,214 @@
+#include "transformer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include <tbb/parallel_for.h>
+
+#include "flopwise/error.hpp"
+#include "flopwise/kernels/attention.hpp"
+#include "flopwise/kernels/elementwise.hpp"
+#include "flopwise/kernels/matmul.hpp"
+
+namespace flopwise::engine {
+namespace {
+
+void grow(std::vector<float>& buffer, int64_t size) {
+    if (static_cast<int64_t>(buffer.size()) < size) buffer.resize(static_cast<size_t>(size));
+}
+
+template <typename F>
+void for_rows(int64_t rows, F&& body) {
+    tbb::parallel_for(int64_t{0}, rows, [&](int64_t r) { body(r); });
+}
+
+void add_bias(float* y, int64_t rows, int64_t n, const std::vector<float>& bias) {
+    if (bias.empty()) return;
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t i = 0; i < n; ++i) y[r * n + i] += bias[static_cast<size_t>(i)];
+}
+
+}  // namespace
+
+Transformer::Transformer(const ModelConfig& config, const ModelWeights& weights) : config_(config), weights_(weights) {}
+
+void Transformer::embed(std::span<const TokenId> tokens, int64_t rows) {
+    const int64_t d = config_.n_embd;
+    const auto& table = weights_.token_embedding;
+    for_rows(rows, [&](int64_t r) {
+        const TokenId id = tokens[static_cast<size_t>(r)];
+        float* out = x_.data() + r * d;
+        kernels::dequantize_row(table.type, static_cast<const uint8_t*>(table.data) + static_cast<uint64_t>(id) * table.row_stride, out, d);
+        if (config_.embedding_scale != 1.0f)
+            for (int64_t i = 0; i < d; ++i) out[i] *= config_.embedding_scale;
+    });
+}
+
+std::vector<LogitResult> Transformer::forward(std::span<const BatchSegment> segments, std::span<const LogitQuery> queries,
+                                              FlopCounts& flops) {
+    const ModelConfig& c = config_;
+    int64_t rows = 0;
+    for (const auto& s : segments) rows += static_cast<int64_t>(s.tokens.size());
+    if (rows == 0) return {};
+    const int64_t d = c.n_embd, q_dim = int64_t{c.n_head} * c.head_dim, kv_dim = int64_t{c.n_head_kv} * c.head_dim;
+    grow(x_, rows * d);
+    grow(h_, rows * std::max(d, q_dim));
+    grow(q_, rows * q_dim);
+    grow(k_, rows * kv_dim);
+    grow(v_, rows * kv_dim);
+    grow(attn_, rows * q_dim);
+    grow(gate_, rows * c.n_ff);
+    grow(up_, rows * c.n_ff);
+    grow(rope_global_, rows * c.rope_dims);
+    grow(rope_local_, rows * c.rope_dims);
+
+    auto check_token = [&](TokenId id) {
+        if (id < 0 || id >= c.n_vocab)
+            throw Error("token id " + std::to_string(id) + " is outside the vocabulary (" + std::to_string(c.n_vocab) + " tokens)");
+    };
+    for (const auto& s : segments)
+        for (TokenId id : s.tokens) check_token(id);
+    for (const auto& query : queries) {
+        if (query.row < 0 || query.row >= rows) throw Error("logit row " + std::to_string(query.row) + " is outside the batch");
+        for (TokenId id : query.targets) check_token(id);
+    }
+
+    std::vector<TokenId> tokens;
+    std::vector<int32_t> positions;
+    tokens.reserve(static_cast<size_t>(rows));
+    positions.reserve(static_cast<size_t>(rows));
+    for (const auto& s : segments) {
+        const int32_t start = s.sequence->length();
+        for (size_t i = 0; i < s.tokens.size(); ++i) {
+            tokens.push_back(s.tokens[i]);
+            positions.push_back(start + static_cast<int32_t>(i));
+        }
+    }
+    embed(tokens, rows);
+
+    const bool has_local = std::any_of(c.layer_window.begin(), c.layer_window.end(), [](int32_t w) { return w > 0; });
+    const float* factors = weights_.rope_factors.empty() ? nullptr : weights_.rope_factors.data();
+    for_rows(rows, [&](int64_t r) {
+        const int64_t pos = positions[static_cast<size_t>(r)];
+        kernels::rope_angles(pos, c.rope_dims, c.rope_freq_base, c.rope_freq_scale, factors, rope_global_.data() + r * c.rope_dims);
+        if (has_local)
+            kernels::rope_angles(pos, c.rope_dims, c.rope_freq_base_local, 1.0, nullptr, rope_local_.data() + r * c.rope_dims);
+    });
+
+    for (const auto& s : segments) s.sequence->extend(static_cast<int32_t>(s.tokens.size()));
+    for (int32_t layer = 0; layer < c.n_layer; ++layer) {
+        attention_block(layer, segments, positions, flops);
+        mlp_block(layer, rows, flops);
+    }
+    return logits(queries, flops);
+}
+
+void Transformer::attention_block(int32_t layer, std::span<const BatchSegment> segments,
+                                  const std::vector<int32_t>& positions, FlopCounts& flops) {
+    const ModelConfig& c = config_;
+    const LayerWeights& L = weights_.layers[static_cast<size_t>(layer)];
+    const int64_t rows = static_cast<int64_t>(positions.size());
+    const int64_t d = c.n_embd, hd = c.head_dim;
+    const int64_t q_dim = int64_t{c.n_head} * hd, kv_dim = int64_t{c.n_head_kv} * hd;
+    const int32_t window = c.layer_window[static_cast<size_t>(layer)];
+    const float* rope_table = window > 0 ? rope_local_.data() : rope_global_.data();
+
+    for_rows(rows, [&](int64_t r) { kernels::rms_norm(x_.data() + r * d, L.attn_norm.data(), h_.data() + r * d, d, c.norm_eps); });
+    flops.linear += kernels::matmul(L.wq, h_.data(), d, rows, q_.data(), q_dim);
+    flops.linear += kernels::matmul(L.wk, h_.data(), d, rows, k_.data(), kv_dim);
+    flops.linear += kernels::matmul(L.wv, h_.data(), d, rows, v_.data(), kv_dim);
+    add_bias(q_.data(), rows, q_dim, L.bq);
+    add_bias(k_.data(), rows, kv_dim, L.bk);
+    add_bias(v_.data(), rows, kv_dim, L.bv);
+
+    for_rows(rows, [&](int64_t r) {
+        float* q = q_.data() + r * q_dim;
+        float* k = k_.data() + r * kv_dim;
+        if (c.qk_norm) {
+            for (int32_t h = 0; h < c.n_head; ++h) kernels::rms_norm(q + h * hd, L.q_norm.data(), q + h * hd, hd, c.norm_eps);
+            for (int32_t h = 0; h < c.n_head_kv; ++h) kernels::rms_norm(k + h * hd, L.k_norm.data(), k + h * hd, hd, c.norm_eps);
+        }
+        const float* cos_sin = rope_table + r * c.rope_dims;
+        kernels::rope(q, c.n_head, c.head_dim, c.rope_dims, cos_sin, c.rope_layout);
+        kernels::rope(k, c.n_head_kv, c.head_dim, c.rope_dims, cos_sin, c.rope_layout);
+    });
+
+    kernels::AttentionShape shape{c.n_head, c.n_head_kv, c.head_dim, c.attention_scale, window, c.attention_softcap};
+    int64_t row = 0;
+    for (const auto& s : segments) {
+        const int64_t n = static_cast<int64_t>(s.tokens.size());
+        const int32_t first = positions[static_cast<size_t>(row)];
+        float* keys = s.sequence->keys(layer);
+        float* values = s.sequence->values(layer);
+        std::memcpy(keys + first * kv_dim, k_.data() + row * kv_dim, static_cast<size_t>(n * kv_dim) * sizeof(float));
+        std::memcpy(values + first * kv_dim, v_.data() + row * kv_dim, static_cast<size_t>(n * kv_dim) * sizeof(float));
+        flops.attention += kernels::attention(shape, q_.data() + row * q_dim, q_dim, positions.data() + row, n, keys, values,
+                                              kv_dim, first + n, attn_.data() + row * q_dim, q_dim);
+        row += n;
+    }
+
+    flops.linear += kernels::matmul(L.wo, attn_.data(), q_dim, rows, h_.data(), d);
+    for_rows(rows, [&](int64_t r) {
+        float* out = h_.data() + r * d;
+        if (c.post_norms) kernels::rms_norm(out, L.post_attn_norm.data(), out, d, c.norm_eps);
+        float* x = x_.data() + r * d;
+        for (int64_t i = 0; i < d; ++i) x[i] += out[i];
+    });
+}
+
+void Transformer::mlp_block(int32_t layer, int64_t rows, FlopCounts& flops) {
+    const ModelConfig& c = config_;
+    const LayerWeights& L = weights_.layers[static_cast<size_t>(layer)];
+    const int64_t d = c.n_embd, ff = c.n_ff;
+    for_rows(rows, [&](int64_t r) { kernels::rms_norm(x_.data() + r * d, L.ffn_norm.data(), h_.data() + r * d, d, c.norm_eps); });
+    flops.linear += kernels::matmul(L.w_gate, h_.data(), d, rows, gate_.data(), ff);
+    flops.linear += kernels::matmul(L.w_up, h_.data(), d, rows, up_.data(), ff);
+    for_rows(rows, [&](int64_t r) {
+        float* g = gate_.data() + r * ff;
+        const float* u = up_.data() + r * ff;
+        if (c.activation == Activation::silu) kernels::silu_mul(g, u, ff);
+        else kernels::gelu_tanh_mul(g, u, ff);
+    });
+    flops.linear += kernels::matmul(L.w_down, gate_.data(), ff, rows, h_.data(), d);
+    for_rows(rows, [&](int64_t r) {
+        float* out = h_.data() + r * d;
+        if (c.post_norms) kernels::rms_norm(out, L.post_ffn_norm.data(), out, d, c.norm_eps);
+        float* x = x_.data() + r * d;
+        for (int64_t i = 0; i < d; ++i) x[i] += out[i];
+    });
+}
+
+std::vector<LogitResult> Transformer::logits(std::span<const LogitQuery> queries, FlopCounts& flops) {
+    const ModelConfig& c = config_;
+    const int64_t d = c.n_embd, vocab = c.n_vocab;
+    // The LM head runs in small groups of rows so the logit buffer stays small for large vocabularies.
+    constexpr int64_t kGroup = 8;
+    std::vector<LogitResult> results(queries.size());
+    std::vector<float> normed(static_cast<size_t>(kGroup * d));
+    std::vector<float> logits(static_cast<size_t>(kGroup * vocab));
+    for (size_t first = 0; first < queries.size(); first += kGroup) {
+        const int64_t n = std::min<int64_t>(kGroup, static_cast<int64_t>(queries.size() - first));
+        for (int64_t i = 0; i < n; ++i)
+            kernels::rms_norm(x_.data() + queries[first + static_cast<size_t>(i)].row * d, weights_.output_norm.data(),
+                              normed.data() + i * d, d, c.norm_eps);
+        flops.lm_head += kernels::matmul(weights_.output, normed.data(), d, n, logits.data(), vocab);
+        tbb::parallel_for(int64_t{0}, n, [&](int64_t i) {
+            const LogitQuery& query = queries[first + static_cast<size_t>(i)];
+            LogitResult& out = results[first + static_cast<size_t>(i)];
+            float* row = logits.data() + i * vocab;
+            if (c.final_logit_softcap > 0) {
+                const float cap = c.final_logit_softcap;
+                for (int64_t v = 0; v < vocab; ++v) row[v] = cap * std::tanh(row[v] / cap);
+            }
+            out.log_sum_exp = kernels::log_sum_exp(row, vocab);
+            out.argmax = static_cast<TokenId>(kernels::argmax(row, vocab));
+            for (TokenId target : query.targets)
+                out.target_logprobs.push_back(static_cast<double>(row[target]) - out.log_sum_exp);
+            if (query.keep_logits) out.logits.assign(row, row + vocab);
+        });
+    }
+    return results;
+}
+
+}  // namespace flopwise::engine

@@ -1,0 +1,52 @@
+#include "test_env.hpp"
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace flopwise::test {
+
+std::string shared_dir() {
+    if (const char* env = std::getenv("FLOPWISE_SHARED_DIR"); env && *env) return env;
+    return FLOPWISE_SHARED_DIR;
+}
+
+std::string source_path(const std::string& relative) { return std::string(FLOPWISE_SOURCE_DIR) + "/" + relative; }
+std::string binary_path(const std::string& relative) { return std::string(FLOPWISE_BINARY_DIR) + "/" + relative; }
+std::string python() { return FLOPWISE_PYTHON; }
+
+std::string run_command(const std::string& command) {
+    FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+    if (!pipe) throw std::runtime_error("cannot start: " + command);
+    std::string output;
+    std::array<char, 4096> buffer;
+    size_t n;
+    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
+    int status = pclose(pipe);
+    if (status != 0) throw std::runtime_error("command failed (" + std::to_string(status) + "): " + command + "\n" + output);
+    return output;
+}
+
+std::string model_path(const std::string& name) {
+    std::string out = run_command(python() + " " + source_path("tools/models.py") + " path " + name);
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    if (out.empty() || !std::filesystem::exists(out))
+        throw std::runtime_error("model '" + name + "' not found (run tools/setup.sh): got '" + out + "'");
+    return out;
+}
+
+std::string temp_dir(const std::string& label) {
+    static std::atomic<int> counter{0};
+    auto dir = std::filesystem::path(FLOPWISE_BINARY_DIR) / "test-tmp" /
+               (label + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir.string();
+}
+
+}  // namespace flopwise::test

