@@ -18,6 +18,7 @@ enum class TokenKind : int32_t {
 
 struct EncodeOptions {
     bool add_bos = true;          // prepend BOS when the vocabulary asks for it (tokenizer.ggml.add_bos_token)
+    bool add_eos = false;         // append EOS when the vocabulary asks for it (tokenizer.ggml.add_eos_token)
     bool parse_special = false;   // recognise control/user-defined token texts inside the input
 };
 
