@@ -45,10 +45,12 @@ struct GenerationResult {
     double decode_seconds = 0.0;
 };
 
-// Per-token log-probs of a token sequence, each given everything before it.
+// Per-token log-probs of a token sequence, each given everything before it, from position
+// `first` on (earlier positions are computed but their logits are not).
 struct SequenceScore {
-    std::vector<double> token_logprobs;  // token_logprobs[i] = log P(tokens[i+1] | tokens[0..i])
-    std::vector<TokenId> argmax;         // argmax[i] = most likely token after tokens[0..i]
+    size_t first = 0;
+    std::vector<double> token_logprobs;  // token_logprobs[i] = log P(tokens[first+i+1] | tokens[0..first+i])
+    std::vector<TokenId> argmax;         // argmax[i] = most likely token after tokens[0..first+i]
 };
 
 // The reference inference engine for one GGUF model on the CPU. Numerics are batch-invariant:
@@ -78,8 +80,8 @@ public:
 
     // Scores many requests; requests with identical contexts compute that context once.
     std::vector<ScoreResult> score(const std::vector<ScoreRequest>& requests, ComputeUsage* usage = nullptr);
-    // One pass over `tokens` (at most max_context of them).
-    SequenceScore score_sequence(std::span<const TokenId> tokens, ComputeUsage* usage = nullptr);
+    // One pass over `tokens` (at most max_context of them), scoring the tokens after position `first`.
+    SequenceScore score_sequence(std::span<const TokenId> tokens, ComputeUsage* usage = nullptr, size_t first = 0);
     GenerationResult generate(const GenerationRequest& request, ComputeUsage* usage = nullptr);
 
 private:

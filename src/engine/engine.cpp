@@ -160,12 +160,13 @@ std::vector<ScoreResult> Engine::score(const std::vector<ScoreRequest>& requests
     return results;
 }
 
-SequenceScore Engine::score_sequence(std::span<const TokenId> tokens, ComputeUsage* usage) {
+SequenceScore Engine::score_sequence(std::span<const TokenId> tokens, ComputeUsage* usage, size_t first) {
     Impl& m = *impl_;
     if (static_cast<int64_t>(tokens.size()) > m.max_context)
         throw Error("sequence of " + std::to_string(tokens.size()) + " tokens exceeds the context length " + std::to_string(m.max_context));
     SequenceScore out;
-    if (tokens.size() < 2) return out;
+    out.first = first;
+    if (tokens.size() < 2 || first + 1 >= tokens.size()) return out;
     engine::KvSequence sequence(m.config);
     sequence.reserve_more(static_cast<int32_t>(tokens.size()));
     const size_t chunk = static_cast<size_t>(m.options.batch_tokens);
@@ -174,7 +175,8 @@ SequenceScore Engine::score_sequence(std::span<const TokenId> tokens, ComputeUsa
         const size_t n = std::min(chunk, scored - start);
         engine::BatchSegment segment{&sequence, tokens.subspan(start, n)};
         std::vector<engine::LogitQuery> queries;
-        for (size_t t = 0; t < n; ++t) queries.push_back({static_cast<int64_t>(t), {tokens[start + t + 1]}, false});
+        for (size_t t = 0; t < n; ++t)
+            if (start + t >= first) queries.push_back({static_cast<int64_t>(t), {tokens[start + t + 1]}, false});
         for (auto& r : m.step({&segment, 1}, queries, usage)) {
             out.token_logprobs.push_back(r.target_logprobs.front());
             out.argmax.push_back(r.argmax);

@@ -22,9 +22,9 @@ PerplexityResult windowed_perplexity(Engine& engine, const std::vector<TokenId>&
     for (int64_t chunk = 0; chunk < chunks; ++chunk) {
         std::vector<TokenId> window(tokens.begin() + chunk * ctx, tokens.begin() + (chunk + 1) * ctx);
         if (tokenizer.adds_bos() && tokenizer.bos() >= 0) window.front() = tokenizer.bos();
-        const SequenceScore score = engine.score_sequence(window, &result.usage);
-        for (size_t i = static_cast<size_t>(first); i < score.token_logprobs.size(); ++i) {
-            result.negative_log_likelihood -= score.token_logprobs[i];
+        const SequenceScore score = engine.score_sequence(window, &result.usage, static_cast<size_t>(first));
+        for (double logprob : score.token_logprobs) {
+            result.negative_log_likelihood -= logprob;
             ++result.scored_tokens;
         }
         ++result.chunks;
