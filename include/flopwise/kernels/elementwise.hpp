@@ -21,11 +21,12 @@ void rope_angles(int64_t position, int32_t rope_dims, double freq_base, double f
                  float* cos_sin);
 
 // In-place activations used by gated MLPs: gate = act(gate) * up.
-void silu_mul(float* gate, const float* up, int64_t n);
-void gelu_tanh_mul(float* gate, const float* up, int64_t n);
+void silu_mul(float* gate, const float* up, int64_t n, Isa isa = active_isa());
+void gelu_tanh_mul(float* gate, const float* up, int64_t n, Isa isa = active_isa());
 
-// log(sum(exp(x))) in float64 (stable), and the index of the largest value (first on ties).
-double log_sum_exp(const float* x, int64_t n);
-int64_t argmax(const float* x, int64_t n);
+// log(sum(exp(x))) in float64 (stable; NaN if any x is NaN), and the index of the largest value
+// (first on ties; NaN values are ignored, 0 when no value exceeds -inf; throws when n <= 0).
+double log_sum_exp(const float* x, int64_t n, Isa isa = active_isa());
+int64_t argmax(const float* x, int64_t n, Isa isa = active_isa());
 
 }  // namespace flopwise::kernels
