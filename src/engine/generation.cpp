@@ -32,7 +32,8 @@ GenerationResult Engine::generate(const GenerationRequest& request, ComputeUsage
     const auto seconds_since = [](Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); };
     engine::KvSequence sequence(m.config);
     const auto prefill_start = Clock::now();
-    std::optional<engine::LogitResult> next = m.prefill(sequence, request.prompt, {}, true, usage);
+    const bool sampling = request.sampling.temperature > 0.0;
+    std::optional<engine::LogitResult> next = m.prefill(sequence, request.prompt, {}, sampling, usage);
     out.prefill_seconds = seconds_since(prefill_start);
     const auto decode_start = Clock::now();
     while (true) {
@@ -56,7 +57,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, ComputeUsage
         }
         const TokenId input[1] = {token};
         engine::BatchSegment segment{&sequence, std::span<const TokenId>(input, 1)};
-        engine::LogitQuery query{0, {}, true};
+        engine::LogitQuery query{0, {}, sampling};
         ComputeUsage step_usage;
         next = std::move(m.step({&segment, 1}, {&query, 1}, &step_usage).front());
         if (usage) usage->flops += step_usage.flops;  // generated tokens are counted apart from prompt tokens

@@ -183,20 +183,21 @@ std::vector<LogitResult> Transformer::logits(std::span<const LogitQuery> queries
     const ModelConfig& c = config_;
     const int64_t d = c.n_embd, vocab = c.n_vocab;
     // The LM head runs in small groups of rows so the logit buffer stays small for large vocabularies.
-    constexpr int64_t kGroup = 8;
+    constexpr int64_t kGroup = 64;
     std::vector<LogitResult> results(queries.size());
-    std::vector<float> normed(static_cast<size_t>(kGroup * d));
-    std::vector<float> logits(static_cast<size_t>(kGroup * vocab));
+    const int64_t group_rows = std::min<int64_t>(kGroup, static_cast<int64_t>(queries.size()));
+    grow(normed_, group_rows * d);
+    grow(logits_, group_rows * vocab);
     for (size_t first = 0; first < queries.size(); first += kGroup) {
         const int64_t n = std::min<int64_t>(kGroup, static_cast<int64_t>(queries.size() - first));
         for (int64_t i = 0; i < n; ++i)
             kernels::rms_norm(x_.data() + queries[first + static_cast<size_t>(i)].row * d, weights_.output_norm.data(),
-                              normed.data() + i * d, d, c.norm_eps);
-        flops.lm_head += kernels::matmul(weights_.output, normed.data(), d, n, logits.data(), vocab);
+                              normed_.data() + i * d, d, c.norm_eps);
+        flops.lm_head += kernels::matmul(weights_.output, normed_.data(), d, n, logits_.data(), vocab);
         tbb::parallel_for(int64_t{0}, n, [&](int64_t i) {
             const LogitQuery& query = queries[first + static_cast<size_t>(i)];
             LogitResult& out = results[first + static_cast<size_t>(i)];
-            float* row = logits.data() + i * vocab;
+            float* row = logits_.data() + i * vocab;
             if (c.final_logit_softcap > 0) {
                 const float cap = c.final_logit_softcap;
                 for (int64_t v = 0; v < vocab; ++v) row[v] = cap * std::tanh(row[v] / cap);

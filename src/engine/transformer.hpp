@@ -49,7 +49,7 @@ private:
     const ModelConfig& config_;
     const ModelWeights& weights_;
     // Scratch, sized for the largest batch seen.
-    std::vector<float> x_, h_, q_, k_, v_, attn_, gate_, up_, rope_global_, rope_local_;
+    std::vector<float> x_, h_, q_, k_, v_, attn_, gate_, up_, rope_global_, rope_local_, normed_, logits_;
 };
 
 }  // namespace flopwise::engine
