@@ -42,7 +42,20 @@ FIXED_TEXT = (
     "movable metal type, oil-based ink and a wooden screw press into a practical system. Within a few decades, "
     "printing shops had spread to more than two hundred cities across Europe, and the price of books fell "
     "sharply. Scholars could compare identical copies of a text, errors became easier to correct, and new "
-    "ideas travelled faster than ever before."
+    "ideas travelled faster than ever before.\n\n"
+    "Rivers shape the land they cross. Over thousands of years a river carves its valley, carries sand and "
+    "silt towards the sea, and builds wide plains where it slows down. Farmers have always settled along "
+    "these plains because the soil is rich and water is close at hand, but the same rivers can flood without "
+    "warning. Many early cities grew up beside great rivers, and their rulers spent much of their wealth on "
+    "canals, dykes and granaries to keep the water under control.\n\n"
+    "A good recipe for bread needs only four ingredients: flour, water, salt and yeast. The dough is mixed, "
+    "left to rise in a warm place, shaped into a loaf and baked in a hot oven until the crust turns brown. "
+    "Bakers say that patience matters more than skill, because the slow rise gives the bread its flavour "
+    "and its light, open texture.\n\n"
+    "In mathematics, a prime number is a whole number greater than one that has no divisors other than one "
+    "and itself. The first few primes are two, three, five, seven, eleven and thirteen. Euclid proved more "
+    "than two thousand years ago that there are infinitely many of them, and his short argument is still "
+    "taught in schools today. Large primes now protect much of the information sent across the internet."
 )
 TOP_K = 5
 PERPLEXITY_CTX = 512

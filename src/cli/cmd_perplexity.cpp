@@ -19,7 +19,10 @@ int run(Args& args) {
     const Engine::Options options = engine_options(args);
     args.finish();
 
-    const std::string text = read_file(path);
+    std::string text = read_file(path);
+    // llama.cpp's perplexity tool drops one trailing newline of the file; do the same so that both
+    // tools score the same token stream.
+    if (!text.empty() && text.back() == '\n') text.pop_back();
     auto engine = Engine::load(spec, options);
     const auto tokens = engine->tokenizer().encode(text);
     const PerplexityResult result = windowed_perplexity(*engine, tokens, ctx, chunks, [&](const PerplexityResult& r) {
