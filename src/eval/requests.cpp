@@ -1,0 +1,223 @@
+#include "flopwise/eval/requests.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "flopwise/error.hpp"
+#include "flopwise/eval/digest.hpp"
+
+namespace flopwise {
+
+std::string to_string(RequestKind kind) {
+    switch (kind) {
+        case RequestKind::loglikelihood: return "loglikelihood";
+        case RequestKind::rolling: return "loglikelihood_rolling";
+        case RequestKind::generation: return "generate_until";
+    }
+    return "?";
+}
+
+}  // namespace flopwise
+
+namespace flopwise::eval {
+
+Request Request::make_loglikelihood(std::string context, std::string continuation) {
+    Request r;
+    r.kind = RequestKind::loglikelihood;
+    r.loglikelihood = {std::move(context), std::move(continuation)};
+    return r;
+}
+
+Request Request::make_rolling(std::string text) {
+    Request r;
+    r.kind = RequestKind::rolling;
+    r.rolling.text = std::move(text);
+    return r;
+}
+
+Request Request::make_generation(std::string context, std::vector<std::string> stop, int32_t max_tokens) {
+    Request r;
+    r.kind = RequestKind::generation;
+    r.generation.context = std::move(context);
+    r.generation.stop = std::move(stop);
+    r.generation.max_tokens = max_tokens;
+    return r;
+}
+
+size_t Request::length() const {
+    switch (kind) {
+        case RequestKind::loglikelihood: return loglikelihood.context.size() + loglikelihood.continuation.size();
+        case RequestKind::rolling: return rolling.text.size();
+        case RequestKind::generation: return generation.context.size();
+    }
+    return 0;
+}
+
+const std::optional<std::string>& Response::error() const {
+    switch (kind) {
+        case RequestKind::loglikelihood: return loglikelihood.error;
+        case RequestKind::rolling: return rolling.error;
+        case RequestKind::generation: return generation.error;
+    }
+    return loglikelihood.error;
+}
+
+const ComputeUsage& Response::usage() const {
+    switch (kind) {
+        case RequestKind::loglikelihood: return loglikelihood.usage;
+        case RequestKind::rolling: return rolling.usage;
+        case RequestKind::generation: return generation.usage;
+    }
+    return loglikelihood.usage;
+}
+
+namespace {
+
+// JSON has no infinities: a log-probability of -inf (a token the model rules out) is stored as text.
+nlohmann::ordered_json number(double v) {
+    if (std::isfinite(v)) return v;
+    return std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+}
+
+double number_from(const nlohmann::ordered_json& j) {
+    if (j.is_number()) return j.get<double>();
+    const std::string text = j.get<std::string>();
+    if (text == "-inf") return -std::numeric_limits<double>::infinity();
+    if (text == "inf") return std::numeric_limits<double>::infinity();
+    if (text == "nan") return std::numeric_limits<double>::quiet_NaN();
+    throw Error("'" + text + "' is not a number");
+}
+
+}  // namespace
+
+nlohmann::ordered_json to_json(const Request& r) {
+    nlohmann::ordered_json j;
+    j["kind"] = to_string(r.kind);
+    switch (r.kind) {
+        case RequestKind::loglikelihood:
+            j["context"] = r.loglikelihood.context;
+            j["continuation"] = r.loglikelihood.continuation;
+            break;
+        case RequestKind::rolling:
+            j["text"] = r.rolling.text;
+            break;
+        case RequestKind::generation: {
+            const auto& g = r.generation;
+            j["context"] = g.context;
+            j["stop"] = g.stop;
+            j["max_tokens"] = g.max_tokens;
+            j["sampling"] = {{"temperature", g.sampling.temperature}, {"top_p", g.sampling.top_p}, {"top_k", g.sampling.top_k},
+                             {"seed", g.sampling.seed}};
+            break;
+        }
+    }
+    return j;
+}
+
+std::string request_key(const std::string& model_key, const Request& request) {
+    return sha256_hex(model_key + "\n" + to_json(request).dump());
+}
+
+nlohmann::ordered_json to_json(const ModelIdentity& m) {
+    return {{"backend", m.backend},
+            {"spec", m.spec},
+            {"name", m.name},
+            {"file_sha256", m.file_sha256},
+            {"architecture", m.architecture},
+            {"quantization", m.quantization},
+            {"parameters", m.parameters},
+            {"non_embedding_parameters", m.non_embedding_parameters},
+            {"flops", m.flops_counted ? "counted" : "estimated"},
+            {"details", nlohmann::ordered_json(m.details)}};
+}
+
+std::string model_key(const ModelIdentity& identity) {
+    nlohmann::ordered_json j = to_json(identity);
+    j.erase("spec");
+    return sha256_hex(j.dump());
+}
+
+nlohmann::ordered_json to_json(const ComputeUsage& u) {
+    return {{"prompt_tokens", u.prompt_tokens},
+            {"generated_tokens", u.generated_tokens},
+            {"reused_tokens", u.reused_tokens},
+            {"flops", {{"linear", u.flops.linear}, {"attention", u.flops.attention}, {"lm_head", u.flops.lm_head}}}};
+}
+
+ComputeUsage usage_from_json(const nlohmann::ordered_json& j) {
+    ComputeUsage u;
+    u.prompt_tokens = j.at("prompt_tokens").get<int64_t>();
+    u.generated_tokens = j.at("generated_tokens").get<int64_t>();
+    u.reused_tokens = j.at("reused_tokens").get<int64_t>();
+    const auto& f = j.at("flops");
+    u.flops.linear = f.at("linear").get<uint64_t>();
+    u.flops.attention = f.at("attention").get<uint64_t>();
+    u.flops.lm_head = f.at("lm_head").get<uint64_t>();
+    return u;
+}
+
+nlohmann::ordered_json to_json(const Response& r) {
+    nlohmann::ordered_json j;
+    switch (r.kind) {
+        case RequestKind::loglikelihood: {
+            const auto& l = r.loglikelihood;
+            auto token_logprobs = nlohmann::ordered_json::array();
+            for (double v : l.token_logprobs) token_logprobs.push_back(number(v));
+            j = {{"logprob", number(l.logprob)},
+                 {"greedy", l.greedy},
+                 {"token_logprobs", token_logprobs},
+                 {"context_tokens", l.context_tokens},
+                 {"continuation_tokens", l.continuation_tokens}};
+            break;
+        }
+        case RequestKind::rolling:
+            j = {{"logprob", number(r.rolling.logprob)}, {"tokens", r.rolling.tokens}};
+            break;
+        case RequestKind::generation: {
+            const auto& g = r.generation;
+            j = {{"text", g.text}, {"finish_reason", g.finish_reason}, {"prompt_tokens", g.prompt_tokens}, {"generated_tokens", g.generated_tokens}};
+            break;
+        }
+    }
+    j["usage"] = to_json(r.usage());
+    if (r.error()) j["error"] = *r.error();
+    return j;
+}
+
+Response response_from_json(RequestKind kind, const nlohmann::ordered_json& j) {
+    Response r;
+    r.kind = kind;
+    try {
+        switch (kind) {
+            case RequestKind::loglikelihood: {
+                auto& l = r.loglikelihood;
+                l.logprob = number_from(j.at("logprob"));
+                l.greedy = j.at("greedy").get<bool>();
+                for (const auto& v : j.at("token_logprobs")) l.token_logprobs.push_back(number_from(v));
+                l.context_tokens = j.at("context_tokens").get<int64_t>();
+                l.continuation_tokens = j.at("continuation_tokens").get<int64_t>();
+                l.usage = usage_from_json(j.at("usage"));
+                break;
+            }
+            case RequestKind::rolling:
+                r.rolling.logprob = number_from(j.at("logprob"));
+                r.rolling.tokens = j.at("tokens").get<int64_t>();
+                r.rolling.usage = usage_from_json(j.at("usage"));
+                break;
+            case RequestKind::generation: {
+                auto& g = r.generation;
+                g.text = j.at("text").get<std::string>();
+                g.finish_reason = j.at("finish_reason").get<std::string>();
+                g.prompt_tokens = j.at("prompt_tokens").get<int64_t>();
+                g.generated_tokens = j.at("generated_tokens").get<int64_t>();
+                g.usage = usage_from_json(j.at("usage"));
+                break;
+            }
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw Error("stored " + to_string(kind) + " result is malformed: " + e.what());
+    }
+    return r;
+}
+
+}  // namespace flopwise::eval
