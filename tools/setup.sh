@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything flopwise needs on a fresh Debian machine (idempotent), builds it, and runs the
-# main job on the default model. Usage: tools/setup.sh [--no-run]
+# main job (the core suite on the default model). Usage: tools/setup.sh [--no-run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -28,8 +28,8 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
 
 if [ "${1:-}" != "--no-run" ]; then
+  # The main job: the default model on the core suite (a 50-document slice of each task).
   model=$(python3 tools/models.py path gemma3-270m)
-  echo "setup: main job on $model"
-  "$root/build/flopwise" generate --model "$model" --prompt "The capital of France is" --max-tokens 24
-  "$root/build/flopwise" perplexity --model "$model" --file ../shared/datasets/wikitext2/test.txt --ctx 512 --chunks 4
+  echo "setup: main job: core suite on $model"
+  "$root/build/flopwise" run --model "$model" --tasks core --limit 50 --output "$root/runs/gemma3-270m-core"
 fi
