@@ -1,6 +1,5 @@
 #include <algorithm>
 #include <map>
-#include <thread>
 
 #include "engine_impl.hpp"
 #include "flopwise/error.hpp"

@@ -24,8 +24,6 @@ void KvSequence::extend(int32_t n) {
     length_ += n;
 }
 
-void KvSequence::truncate(int32_t n) { length_ = std::min(length_, n); }
-
 void KvSequence::assign_prefix(const KvSequence& other, int32_t n) {
     length_ = 0;
     reserve_more(n);

@@ -17,7 +17,6 @@ public:
     void reserve_more(int32_t extra);
     // Positions [length, length + n) become valid; their rows are written by the caller.
     void extend(int32_t n);
-    void truncate(int32_t n);
     // This sequence becomes a copy of the first n positions of `other`.
     void assign_prefix(const KvSequence& other, int32_t n);
 
