@@ -3,6 +3,7 @@
 #include "flopwise/error.hpp"
 #include "flopwise/eval/preprocessors.hpp"
 #include "flopwise/eval/regex.hpp"
+#include "flopwise/eval/text.hpp"
 
 namespace flopwise::eval {
 
@@ -13,22 +14,9 @@ namespace {
 // file had most of this done already; what remains are a few bracketed phrases.
 std::string clean(const std::string& text) {
     static const Regex brackets("\\[.*?\\]");
-    const auto replace = [](std::string s, const std::string& from, const std::string& to) {
-        std::string out;
-        size_t start = 0, at;
-        while ((at = s.find(from, start)) != std::string::npos) {
-            out.append(s, start, at - start);
-            out += to;
-            start = at + from.size();
-        }
-        return out + s.substr(start);
-    };
-    size_t begin = 0, end = text.size();
-    while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-    while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-    std::string s = replace(text.substr(begin, end - begin), " [title]", ". ");
+    std::string s = replace_all(strip(text), " [title]", ". ");
     s = brackets.replace_all(s, "");
-    return replace(s, "  ", " ");
+    return replace_all(s, "  ", " ");
 }
 
 // The text file joins ctx_a and ctx_b with the lower-case first letter ctx_b has in the dataset;

@@ -1,31 +1,15 @@
 #include "flopwise/error.hpp"
 #include "flopwise/eval/preprocessors.hpp"
 #include "flopwise/eval/regex.hpp"
+#include "flopwise/eval/text.hpp"
 
 namespace flopwise::eval {
 
 namespace {
 
-std::string replace(const std::string& s, const std::string& from, const std::string& to) {
-    std::string out;
-    size_t start = 0, at;
-    while ((at = s.find(from, start)) != std::string::npos) {
-        out.append(s, start, at - start);
-        out += to;
-        start = at + from.size();
-    }
-    return out + s.substr(start);
-}
-
-std::string strip(const std::string& s) {
-    const size_t begin = s.find_first_not_of(" \t\r\n\f\v");
-    if (begin == std::string::npos) return "";
-    return s.substr(begin, s.find_last_not_of(" \t\r\n\f\v") - begin + 1);
-}
-
 // An article starts at a level-1 heading line " = Title = " (deeper headings read "= = Title = =").
 bool is_article_heading(const std::string& line) {
-    const std::string r = strip(replace(replace(line, "= = =", "==="), "= =", "=="));
+    const std::string r = strip(replace_all(replace_all(line, "= = =", "==="), "= =", "=="));
     return r.rfind("= ", 0) == 0 && r.size() >= 2 && r.compare(r.size() - 2, 2, " =") == 0;
 }
 
@@ -40,30 +24,30 @@ std::string detokenize(std::string s) {
     static const Regex braces("\\{\\s*([^}]*?)\\s*\\}");
     static const Regex double_quotes("\"\\s*([^\"]*?)\\s*\"");
     static const Regex single_quotes("'\\s*([^']*?)\\s*'");
-    s = replace(s, "s '", "s'");
+    s = replace_all(s, "s '", "s'");
     s = quote_digit.replace_all(s, "/'[0-9]/");
-    s = replace(s, " @-@ ", "-");
-    s = replace(s, " @,@ ", ",");
-    s = replace(s, " @.@ ", ".");
-    s = replace(s, " : ", ": ");
-    s = replace(s, " ; ", "; ");
-    s = replace(s, " . ", ". ");
-    s = replace(s, " ! ", "! ");
-    s = replace(s, " ? ", "? ");
-    s = replace(s, " , ", ", ");
+    s = replace_all(s, " @-@ ", "-");
+    s = replace_all(s, " @,@ ", ",");
+    s = replace_all(s, " @.@ ", ".");
+    s = replace_all(s, " : ", ": ");
+    s = replace_all(s, " ; ", "; ");
+    s = replace_all(s, " . ", ". ");
+    s = replace_all(s, " ! ", "! ");
+    s = replace_all(s, " ? ", "? ");
+    s = replace_all(s, " , ", ", ");
     s = parentheses.replace_all(s, "(\\1)");
     s = brackets.replace_all(s, "[\\1]");
     s = braces.replace_all(s, "{\\1}");
     s = double_quotes.replace_all(s, "\"\\1\"");
     s = single_quotes.replace_all(s, "'\\1'");
-    s = replace(s, "= = = =", "====");
-    s = replace(s, "= = =", "===");
-    s = replace(s, "= =", "==");
-    s = replace(s, " \xC2\xB0 ", "\xC2\xB0");
-    s = replace(s, " \n", "\n");
-    s = replace(s, "\n ", "\n");
-    s = replace(s, " N ", " 1 ");
-    s = replace(s, " 's", "'s");
+    s = replace_all(s, "= = = =", "====");
+    s = replace_all(s, "= = =", "===");
+    s = replace_all(s, "= =", "==");
+    s = replace_all(s, " \xC2\xB0 ", "\xC2\xB0");
+    s = replace_all(s, " \n", "\n");
+    s = replace_all(s, "\n ", "\n");
+    s = replace_all(s, " N ", " 1 ");
+    s = replace_all(s, " 's", "'s");
     return s;
 }
 

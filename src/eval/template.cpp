@@ -4,6 +4,7 @@
 
 #include "flopwise/error.hpp"
 #include "flopwise/eval/regex.hpp"
+#include "flopwise/eval/text.hpp"
 
 namespace flopwise::eval {
 
@@ -38,15 +39,6 @@ std::string describe_keys(const Doc& object) {
     std::string keys;
     for (const auto& [key, value] : object.items()) keys += (keys.empty() ? "" : ", ") + key;
     return keys;
-}
-
-bool is_python_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f); }
-
-std::string strip(const std::string& s) {
-    size_t begin = 0, end = s.size();
-    while (begin < end && is_python_space(static_cast<unsigned char>(s[begin]))) ++begin;
-    while (end > begin && is_python_space(static_cast<unsigned char>(s[end - 1]))) --end;
-    return s.substr(begin, end - begin);
 }
 
 std::string ascii_case(std::string s, bool upper) {
@@ -329,15 +321,7 @@ private:
         if (f.name == "replace") {
             const std::string s = text_of(value, f.name), from = arg(0), to = arg(1);
             if (from.empty()) fail("filter 'replace' needs a non-empty text to replace");
-            std::string out;
-            size_t start = 0, at;
-            while ((at = s.find(from, start)) != std::string::npos) {
-                out.append(s, start, at - start);
-                out += to;
-                start = at + from.size();
-            }
-            out.append(s, start);
-            return out;
+            return replace_all(s, from, to);
         }
         if (f.name == "regex_replace") return f.regex->replace_all(text_of(value, f.name), arg(1));
         if (f.name == "split") {
