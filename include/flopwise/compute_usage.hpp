@@ -24,13 +24,19 @@ struct ComputeUsage {
     int64_t prompt_tokens = 0;     // tokens evaluated from the input (context and continuations)
     int64_t generated_tokens = 0;  // tokens produced by generation
     int64_t reused_tokens = 0;     // context tokens served from a shared prefix instead of recomputed
-    FlopCounts flops;
+    FlopCounts flops;             // everything, prefill and generation
+    FlopCounts generation_flops;  // the part of `flops` spent on decode steps (feeding generated tokens back)
 
+    FlopCounts prefill_flops() const {
+        return {flops.linear - generation_flops.linear, flops.attention - generation_flops.attention,
+                flops.lm_head - generation_flops.lm_head};
+    }
     ComputeUsage& operator+=(const ComputeUsage& other) {
         prompt_tokens += other.prompt_tokens;
         generated_tokens += other.generated_tokens;
         reused_tokens += other.reused_tokens;
         flops += other.flops;
+        generation_flops += other.generation_flops;
         return *this;
     }
 };

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -100,5 +101,9 @@ private:
     std::vector<TensorInfo> tensors_;
     std::unordered_map<std::string, size_t> tensor_index_;
 };
+
+// The quantization mix a file was made with, from `general.file_type` (e.g. "Q4_K_M" for 15);
+// nullopt when the key is absent, "type N" for a number this table does not know.
+std::optional<std::string> file_type_name(const File& file);
 
 }  // namespace flopwise::gguf

@@ -10,8 +10,8 @@
 namespace flopwise {
 namespace {
 
-// The most common weight type among the 2-D tensors, by element count (e.g. Q4_K for Q4_K_M files);
-// the file type from general.file_type is added when present.
+// The most common weight type among the 2-D tensors, by element count: what a file without
+// `general.file_type` is labelled by (a Q4_K_M file's largest matrices need not be Q4_K).
 std::string dominant_weight_type(const gguf::File& file) {
     std::map<std::string, uint64_t> elements;
     for (const auto& t : file.tensors())
@@ -65,14 +65,15 @@ EngineModel::EngineModel(const std::string& spec, const ModelOptions& options) {
     identity_.name = c.name;
     identity_.architecture = c.architecture_name;
     identity_.file_sha256 = sha256_file(engine_->file().path());
-    identity_.quantization = dominant_weight_type(engine_->file());
+    identity_.quantization = gguf::file_type_name(engine_->file()).value_or(dominant_weight_type(engine_->file()));
     identity_.parameters = engine_->parameter_count();
     identity_.non_embedding_parameters = engine_->non_embedding_parameter_count();
     identity_.flops_counted = true;
     identity_.details = {{"n_layer", c.n_layer},     {"n_embd", c.n_embd},       {"n_head", c.n_head},
                          {"n_head_kv", c.n_head_kv}, {"head_dim", c.head_dim},   {"n_ff", c.n_ff},
                          {"n_vocab", c.n_vocab},     {"context_length", engine_->max_context()},
-                         {"tied_embeddings", c.tied_embeddings}};
+                         {"tied_embeddings", c.tied_embeddings},
+                         {"dominant_weight_type", dominant_weight_type(engine_->file())}};
 }
 
 std::vector<LoglikelihoodResult> EngineModel::loglikelihood(std::span<const LoglikelihoodRequest> requests) {

@@ -60,7 +60,10 @@ GenerationResult Engine::generate(const GenerationRequest& request, ComputeUsage
         engine::LogitQuery query{0, {}, sampling};
         ComputeUsage step_usage;
         next = std::move(m.step({&segment, 1}, {&query, 1}, &step_usage).front());
-        if (usage) usage->flops += step_usage.flops;  // generated tokens are counted apart from prompt tokens
+        if (usage) {
+            usage->flops += step_usage.flops;  // generated tokens are counted apart from prompt tokens
+            usage->generation_flops += step_usage.flops;
+        }
     }
     out.decode_seconds = seconds_since(decode_start);
     return out;

@@ -137,11 +137,24 @@ std::string model_key(const ModelIdentity& identity) {
     return sha256_hex(j.dump());
 }
 
+namespace {
+
+nlohmann::ordered_json flops_to_json(const FlopCounts& f) {
+    return {{"linear", f.linear}, {"attention", f.attention}, {"lm_head", f.lm_head}};
+}
+
+FlopCounts flops_from_json(const nlohmann::ordered_json& f) {
+    return {f.at("linear").get<uint64_t>(), f.at("attention").get<uint64_t>(), f.at("lm_head").get<uint64_t>()};
+}
+
+}  // namespace
+
 nlohmann::ordered_json to_json(const ComputeUsage& u) {
     return {{"prompt_tokens", u.prompt_tokens},
             {"generated_tokens", u.generated_tokens},
             {"reused_tokens", u.reused_tokens},
-            {"flops", {{"linear", u.flops.linear}, {"attention", u.flops.attention}, {"lm_head", u.flops.lm_head}}}};
+            {"flops", flops_to_json(u.flops)},
+            {"generation_flops", flops_to_json(u.generation_flops)}};
 }
 
 ComputeUsage usage_from_json(const nlohmann::ordered_json& j) {
@@ -149,10 +162,8 @@ ComputeUsage usage_from_json(const nlohmann::ordered_json& j) {
     u.prompt_tokens = j.at("prompt_tokens").get<int64_t>();
     u.generated_tokens = j.at("generated_tokens").get<int64_t>();
     u.reused_tokens = j.at("reused_tokens").get<int64_t>();
-    const auto& f = j.at("flops");
-    u.flops.linear = f.at("linear").get<uint64_t>();
-    u.flops.attention = f.at("attention").get<uint64_t>();
-    u.flops.lm_head = f.at("lm_head").get<uint64_t>();
+    u.flops = flops_from_json(j.at("flops"));
+    u.generation_flops = flops_from_json(j.at("generation_flops"));
     return u;
 }
 

@@ -25,14 +25,25 @@ Json estimate_json(const Estimate& e) {
             {"stderr_method", e.stderr_method}};
 }
 
+Json flops_json(const FlopCounts& f) {
+    return {{"linear", f.linear}, {"attention", f.attention}, {"lm_head", f.lm_head}, {"total", f.total()}};
+}
+
+Json per_token(uint64_t flops, int64_t tokens) {
+    return tokens > 0 ? Json(static_cast<double>(flops) / static_cast<double>(tokens)) : Json();
+}
+
 Json compute_json(const ComputeUsage& u, bool counted) {
-    const uint64_t total = u.flops.total();
-    const int64_t tokens = u.prompt_tokens + u.generated_tokens;
+    const FlopCounts prefill = u.prefill_flops();
     return {{"prompt_tokens", u.prompt_tokens},
             {"generated_tokens", u.generated_tokens},
             {"reused_tokens", u.reused_tokens},
-            {"flops", {{"linear", u.flops.linear}, {"attention", u.flops.attention}, {"lm_head", u.flops.lm_head}, {"total", total}}},
-            {"flops_per_token", tokens > 0 ? Json(static_cast<double>(total) / static_cast<double>(tokens)) : Json()},
+            {"flops", flops_json(u.flops)},
+            {"prefill_flops", flops_json(prefill)},
+            {"generation_flops", flops_json(u.generation_flops)},
+            {"flops_per_token", per_token(u.flops.total(), u.prompt_tokens + u.generated_tokens)},
+            {"flops_per_prompt_token", per_token(prefill.total(), u.prompt_tokens)},
+            {"flops_per_generated_token", per_token(u.generation_flops.total(), u.generated_tokens)},
             {"flops_source", counted ? "counted" : "estimated"}};
 }
 

@@ -156,6 +156,15 @@ TEST(GgufFile, GemmaModelIsReadCompletely) {
     expect_matches_python_reader(*file);
 }
 
+TEST(GgufFile, NamesTheQuantizationMix) {
+    EXPECT_EQ(file_type_name(*File::open(test::model_path("gemma3-270m"))), "Q4_K_M");
+    EXPECT_EQ(file_type_name(*File::open(test::model_path("smollm2-135m"))), "Q4_1");
+    EXPECT_EQ(file_type_name(*File::open(write_temp("gguf-no-file-type", test::sample_gguf().build()))), std::nullopt);
+    GgufBuilder retired = test::sample_gguf();
+    retired.add_scalar<uint32_t>("general.file_type", kU32, 4);
+    EXPECT_EQ(file_type_name(*File::open(write_temp("gguf-retired-file-type", retired.build()))), "type 4");
+}
+
 TEST(GgufFile, TypedAccessors) {
     auto file = File::open(write_temp("gguf-accessors", test::sample_gguf().build()));
     EXPECT_EQ(file->get_uint("test.u8"), 200u);
