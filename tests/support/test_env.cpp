@@ -20,16 +20,30 @@ std::string source_path(const std::string& relative) { return std::string(FLOPWI
 std::string binary_path(const std::string& relative) { return std::string(FLOPWISE_BINARY_DIR) + "/" + relative; }
 std::string python() { return FLOPWISE_PYTHON; }
 
-std::string run_command(const std::string& command) {
+CommandOutcome run_command_status(const std::string& command) {
     FILE* pipe = popen((command + " 2>&1").c_str(), "r");
     if (!pipe) throw std::runtime_error("cannot start: " + command);
-    std::string output;
+    CommandOutcome outcome;
     std::array<char, 4096> buffer;
     size_t n;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
-    int status = pclose(pipe);
-    if (status != 0) throw std::runtime_error("command failed (" + std::to_string(status) + "): " + command + "\n" + output);
-    return output;
+    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) outcome.output.append(buffer.data(), n);
+    const int status = pclose(pipe);
+    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return outcome;
+}
+
+std::string run_command(const std::string& command) {
+    CommandOutcome outcome = run_command_status(command);
+    if (outcome.exit_code != 0)
+        throw std::runtime_error("command failed (exit " + std::to_string(outcome.exit_code) + "): " + command + "\n" + outcome.output);
+    return std::move(outcome.output);
+}
+
+CommandOutcome run_flopwise(const std::string& arguments) {
+    std::string command = binary_path("flopwise");
+    command += " ";
+    command += arguments;
+    return run_command_status(command);
 }
 
 std::string model_path(const std::string& name) {

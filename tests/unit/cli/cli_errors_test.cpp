@@ -1,33 +1,16 @@
 // Bad input on the command line gives exit code 2 and one clear message naming what is wrong.
 #include <gtest/gtest.h>
 
-#include <cstdio>
+#include <filesystem>
 #include <fstream>
-#include <sys/wait.h>
 
 #include "test_env.hpp"
 
 namespace flopwise {
 namespace {
 
-struct Outcome {
-    int exit_code;
-    std::string output;
-};
-
-Outcome run_flopwise(const std::string& arguments) {
-    const std::string command = test::binary_path("flopwise") + " " + arguments + " 2>&1";
-    FILE* pipe = popen(command.c_str(), "r");
-    std::string output;
-    char buffer[4096];
-    size_t n;
-    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-    const int status = pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
 void expect_error(const std::string& arguments, const std::string& message) {
-    const Outcome outcome = run_flopwise(arguments);
+    const test::CommandOutcome outcome = test::run_flopwise(arguments);
     EXPECT_EQ(outcome.exit_code, 2) << arguments << "\n" << outcome.output;
     EXPECT_NE(outcome.output.find(message), std::string::npos) << arguments << "\nexpected '" << message << "' in:\n" << outcome.output;
 }
@@ -56,9 +39,53 @@ TEST(Cli, ReportsMissingAndCorruptModelFiles) {
 
 TEST(Cli, TokenizesWithAVocabularyOnlyFile) {
     const std::string vocab = test::shared_dir() + "/tokenizer-vectors/ggml-vocab-gpt-2.gguf";
-    const Outcome outcome = run_flopwise("tokenize --model " + vocab + " --text 'Hello world' --no-bos");
+    const test::CommandOutcome outcome = test::run_flopwise("tokenize --model " + vocab + " --text 'Hello world' --no-bos");
     EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
     EXPECT_EQ(outcome.output, "15496 995\n");
+}
+
+// The evaluation commands check their flags, task names, suite files and data before any model is
+// loaded, and name what is wrong.
+TEST(Cli, RunRejectsBadTasksFlagsAndSuiteFiles) {
+    const std::string model = test::model_path("smollm2-135m");
+    expect_error("run --tasks arc_easy", "missing required flag --model");
+    expect_error("run --model " + model, "missing required flag --tasks");
+    expect_error("run --model " + model + " --tasks nosuchtask", "unknown task or suite 'nosuchtask'");
+    expect_error("run --model " + model + " --tasks arc_easy --limit 0", "--limit must be an integer");
+    expect_error("run --model " + model + " --tasks arc_easy --num-fewshot many", "--num-fewshot must be an integer");
+    expect_error("run --model " + model + " --tasks core:5", "shot counts apply to tasks, not suites");
+    expect_error("run --model " + model + " --tasks arc_easy --progress fancy", "--progress must be auto, bar, lines or none");
+    expect_error("run --model " + model + " --tasks arc_easy --cache c.sqlite --no-cache", "--cache and --no-cache contradict");
+    expect_error("run --model " + model + " --tasks arc_easy --temperature 0.5", "unknown flag --temperature");
+
+    const std::string suites = test::temp_dir("cli-suites");
+    std::filesystem::copy_file(test::source_path("suites/arc_easy.yaml"), suites + "/arc_easy.yaml");
+    std::ofstream(suites + "/broken.yaml") << "task: [unclosed\n";
+    expect_error("run --model " + model + " --tasks arc_easy --suites-dir " + suites, suites + "/broken.yaml:");
+    expect_error("tasks --suites-dir " + suites, "malformed YAML");
+}
+
+TEST(Cli, RunAndVerifyRefuseMissingOrCorruptData) {
+    const std::string model = test::model_path("smollm2-135m");
+    const std::string data = test::temp_dir("cli-data");
+    expect_error("run --model " + model + " --tasks arc_easy --data-dir " + data, "arc_easy.jsonl is missing");
+
+    // A truncated copy of a real file: the manifest's hash catches it before anything is scored.
+    std::filesystem::create_directories(data + "/arc_easy");
+    {
+        std::ifstream in(test::shared_dir() + "/datasets/arc_easy/arc_easy.jsonl", std::ios::binary);
+        std::string head(5000, '\0');
+        in.read(head.data(), static_cast<std::streamsize>(head.size()));
+        std::ofstream(data + "/arc_easy/arc_easy.jsonl", std::ios::binary) << head;
+    }
+    expect_error("run --model " + model + " --tasks arc_easy --data-dir " + data, "a different or corrupted copy");
+    const test::CommandOutcome verify = test::run_flopwise("datasets verify --only arc_easy --data-dir " + data);
+    EXPECT_EQ(verify.exit_code, 1) << verify.output;
+    EXPECT_NE(verify.output.find("sha256 mismatch arc_easy.jsonl"), std::string::npos) << verify.output;
+
+    expect_error("datasets frob", "unknown action 'frob'");
+    expect_error("datasets verify --replace", "--base-url and --replace apply to 'pull' only");
+    expect_error("datasets verify --only nosuch", "no dataset manifest named 'nosuch'");
 }
 
 }  // namespace
