@@ -8,7 +8,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 apt_packages=(build-essential cmake ninja-build pkg-config python3 python3-pip
   libtbb-dev libyaml-cpp-dev libpcre2-dev libsqlite3-dev libcpp-httplib-dev nlohmann-json3-dev
-  libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev openmpi-bin libopenmpi-dev)
+  libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev openmpi-bin libopenmpi-dev
+  valgrind chromium chromium-driver)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

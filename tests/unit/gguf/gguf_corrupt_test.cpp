@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -29,6 +30,11 @@ protected:
     // every tensor's bytes are read so that the sanitizer sees any pointer outside the map.
     std::string open_bytes(const std::vector<uint8_t>& bytes) {
         test::write_file(path_, bytes);
+        return open_damaged();
+    }
+
+    // Opens the file at path_ as it is now; the same contract as open_bytes.
+    std::string open_damaged() {
         try {
             auto file = File::open(path_);
             unsigned checksum = 0;
@@ -98,6 +104,51 @@ TEST_F(CorruptGguf, TruncatedVocabFileFails) {
         if (length + 32 <= full.size()) {
             EXPECT_NE(message, "");
         }
+    }
+}
+
+// The default model itself (about 250 MB, a 262k-entry vocabulary in its metadata): truncated
+// throughout its header, metadata and tensor table and inside its tensor data, and with bytes
+// overwritten in each region (in place in one full copy, each restored after its check).
+TEST_F(CorruptGguf, RealModelTruncatedAndOverwritten) {
+    const std::vector<uint8_t> full = test::read_file(test::model_path("gemma3-270m"));
+    uint64_t data_start = full.size();
+    {
+        test::write_file(path_, full);
+        auto file = File::open(path_);
+        for (const TensorInfo& t : file->tensors()) data_start = std::min(data_start, t.offset);
+    }
+    const size_t table_start = find(full, "token_embd.weight") - sizeof(uint64_t);
+    ASSERT_LT(table_start, data_start);
+
+    std::vector<size_t> cuts;
+    for (size_t length = 0; length < 64; ++length) cuts.push_back(length);
+    for (size_t i = 1; i < 60; ++i) cuts.push_back(table_start * i / 60);                             // metadata
+    for (size_t i = 0; i < 20; ++i) cuts.push_back(table_start + (data_start - table_start) * i / 20);  // tensor table
+    for (size_t length : {data_start + 1, full.size() / 2, full.size() - 1}) cuts.push_back(length);    // tensor data
+    for (size_t length : cuts) {
+        SCOPED_TRACE("cut at " + std::to_string(length));
+        EXPECT_NE(open_bytes(std::vector<uint8_t>(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(length))), "");
+    }
+
+    std::vector<size_t> positions;
+    for (size_t at = 0; at < 24; ++at) positions.push_back(at);                                             // header
+    for (size_t i = 0; i < 40; ++i) positions.push_back(24 + (table_start - 24) * i / 40);               // metadata
+    for (size_t i = 0; i < 40; ++i) positions.push_back(table_start + (data_start - table_start) * i / 40);  // tensor table
+    test::write_file(path_, full);
+    for (size_t i = 0; i < positions.size(); ++i) {
+        const size_t at = positions[i];
+        const uint8_t value = i % 2 ? uint8_t{0xFF} : static_cast<uint8_t>(full[at] ^ 0x80);
+        SCOPED_TRACE("byte " + std::to_string(at) + " = " + std::to_string(value));
+        std::FILE* f = std::fopen(path_.c_str(), "r+b");
+        ASSERT_NE(f, nullptr);
+        std::fseek(f, static_cast<long>(at), SEEK_SET);
+        std::fputc(value, f);
+        std::fflush(f);
+        open_damaged();
+        std::fseek(f, static_cast<long>(at), SEEK_SET);
+        std::fputc(full[at], f);
+        std::fclose(f);
     }
 }
 
