@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -37,8 +38,9 @@ std::string human(double value) {
 
 std::string params_text(int64_t n) {
     char text[32];
-    std::snprintf(text, sizeof text, "%.3gB", static_cast<double>(n) / 1e9);
-    return n >= 100000000 ? std::string(text) : human(static_cast<double>(n));
+    const double value = static_cast<double>(n);
+    std::snprintf(text, sizeof text, value >= 999.5e6 ? "%.3gB" : "%.3gM", value >= 999.5e6 ? value / 1e9 : value / 1e6);
+    return text;
 }
 
 json breakdown_json(const FlopsBreakdown& f) {
@@ -52,6 +54,18 @@ ModelCard card_of_model(const std::string& spec) {
     card.path = gguf_path_from_spec(spec);
     card.architecture_source = "GGUF metadata of " + card.path;
     return card;
+}
+
+// A registry card by name or alias, or a card file of the user's.
+ModelCard card_by_name_or_file(const std::string& name) {
+    if (auto found = compute::find_model_card(name)) return *found;
+    if (std::filesystem::path(name).extension() == ".yaml") return compute::load_model_card(name);
+    std::string known;
+    std::error_code error;
+    if (std::filesystem::is_directory(compute::cards_dir(), error))
+        for (const auto& c : compute::load_all_model_cards()) known += (known.empty() ? "" : ", ") + c.name;
+    throw Error("flopwise flops: no model card named or aliased '" + name + "' in " + compute::cards_dir() +
+                (known.empty() ? "" : " (known cards: " + known + ")"));
 }
 
 int list_cards(bool as_json) {
@@ -90,8 +104,7 @@ int run(Args& args) {
     if (card_name.has_value() == model.has_value()) throw Error("flopwise flops: give exactly one of --card NAME and --model M");
     ModelCard card;
     if (card_name) {
-        auto found = compute::find_model_card(*card_name);
-        card = found ? *found : compute::load_model_card(*card_name);  // the latter names the cards it knows
+        card = card_by_name_or_file(*card_name);
     } else {
         card = card_of_model(*model);
     }
@@ -135,6 +148,9 @@ int run(Args& args) {
     std::printf("\ncross-check, Kaplan et al. 2N + 2 n_layer n_ctx d_attn (N = %s non-embedding): %s per token;\n"
                 "  the prefill count without the LM head is %s (ratio %.3f)\n",
                 params_text(non_embedding).c_str(), human(kaplan).c_str(), human(comparable).c_str(), comparable / kaplan);
+    const auto& layers = card.architecture.layer_attention;
+    if (std::any_of(layers.begin(), layers.end(), [](const compute::LayerAttention& l) { return l.kind != compute::AttentionKind::global; }))
+        std::printf("  (below 1 where sliding-window or chunked layers see fewer keys than Kaplan's n_ctx)\n");
     if (training)
         std::printf("training compute ~ 6 N D = 6 x %s x %s tokens = %.3g FLOPs (%s)\n", params_text(e.params_active).c_str(),
                     human(*card.training_tokens).c_str(), *training, card.training_tokens_source.c_str());
