@@ -141,7 +141,7 @@ void expect_within_one_percent(const FlopCounts& counted, const FlopsBreakdown& 
 
 // The analytic count against the FLOPs the engine's kernels count, on the same requests: a
 // scored sequence (logits from position `first` on, in steps of batch_tokens) and a generation
-// (prefill with one logit row, then one token per step).
+// (prefill with one logit row, then one token per step) and multiple-choice scoring.
 void expect_engine_agreement(const std::string& model, const ModelCard& card, size_t sequence_tokens, int32_t generated) {
     Engine::Options options;
     options.threads = 2;
@@ -163,6 +163,19 @@ void expect_engine_agreement(const std::string& model, const ModelCard& card, si
     FlopsBreakdown expected = forward_flops(card, 0, 40, 1);
     for (int32_t i = 0; i + 1 < generated; ++i) expected += forward_flops(card, 40 + i, 1, 1);
     expect_within_one_percent(generation.flops, expected, card.name + " generate");
+
+    // Multiple-choice scoring: two continuations share a context, which is computed once with one
+    // logit row; each continuation's remaining tokens run after it with logits at every one.
+    const std::vector<TokenId> context = some_tokens(90), other = some_tokens(30);
+    const std::vector<ScoreRequest> requests = {{context, {5, 6, 7}}, {context, {8, 9, 10, 11, 12}}, {other, {13}}, {other, {14, 15}}};
+    ComputeUsage scoring;
+    engine->score(requests, &scoring);
+    FlopsBreakdown expected_scoring = forward_flops(card, 0, 90, 1);
+    expected_scoring += forward_flops(card, 90, 2, 2);
+    expected_scoring += forward_flops(card, 90, 4, 4);
+    expected_scoring += forward_flops(card, 0, 30, 1);
+    expected_scoring += forward_flops(card, 30, 1, 1);
+    expect_within_one_percent(scoring.flops, expected_scoring, card.name + " score");
 }
 
 // Gemma 3 270M past its 512-token window, so the sliding layers are exercised.
