@@ -273,7 +273,7 @@ std::optional<ModelCard> find_model_card(const std::string& name_or_alias) {
     if (!fs::is_directory(cards_dir(), error)) return std::nullopt;
     const std::string wanted = lower(name_or_alias);
     for (auto& card : load_all_model_cards()) {
-        if (lower(card.name) == wanted) return card;
+        if (lower(card.name) == wanted || lower(card.display_name) == wanted) return card;
         for (const auto& alias : card.aliases)
             if (lower(alias) == wanted) return card;
     }

@@ -76,7 +76,8 @@ struct ModelCard {
 std::string cards_dir();  // $FLOPWISE_CARDS_DIR, else cards/ in the current directory or the project root
 ModelCard load_model_card(const std::string& name_or_path);  // Error naming file/field on bad YAML
 std::vector<ModelCard> load_all_model_cards();
-std::optional<ModelCard> find_model_card(const std::string& name_or_alias);  // by name or alias
+// By name, alias or display name (a GGUF file's general.name, e.g. "Gemma 3 270m"), without regard to case.
+std::optional<ModelCard> find_model_card(const std::string& name_or_alias);
 
 // The card of a model the engine has loaded (its hyper-parameters; no published figures).
 ModelCard model_card_from_config(const ModelConfig& config, const std::string& name);

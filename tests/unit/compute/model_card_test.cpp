@@ -164,6 +164,8 @@ TEST(ModelCard, RegistryCardsLoadAndCiteTheirSources) {
         }
     ASSERT_TRUE(find_model_card("meta-llama/Llama-3.1-8B-Instruct").has_value());
     EXPECT_EQ(find_model_card("meta-llama/Llama-3.1-8B-Instruct")->name, "llama-3.1-8b");
+    ASSERT_TRUE(find_model_card("Gemma 3 270m").has_value());  // the general.name of the pip model's GGUF file
+    EXPECT_EQ(find_model_card("Gemma 3 270m")->name, "gemma-3-270m");
 }
 
 // Every published figure names a task of suites/ and a metric that task (or each task of the
