@@ -254,15 +254,16 @@ std::vector<ModelCard> load_all_model_cards() {
         if (entry.path().extension() == ".yaml") files.push_back(entry.path());
     std::sort(files.begin(), files.end());
     std::vector<ModelCard> cards;
-    std::map<std::string, std::string> owner;  // lower-cased name or alias -> card file
+    std::map<std::string, std::string> owner;  // lower-cased name, display name or alias -> card file
     for (const auto& file : files) {
         cards.push_back(load_model_card(file.string()));
         std::vector<std::string> names = cards.back().aliases;
         names.push_back(cards.back().name);
+        names.push_back(cards.back().display_name);
         for (const auto& n : names) {
             auto [it, fresh] = owner.emplace(lower(n), file.string());
             if (!fresh && it->second != file.string())
-                throw Error(file.string() + ": name or alias '" + n + "' is also claimed by " + it->second);
+                throw Error(file.string() + ": name, display name or alias '" + n + "' is also claimed by " + it->second);
         }
     }
     return cards;
