@@ -75,7 +75,7 @@ void count_instructions_child(const Options& options, int calls_per_case) {
     }
 }
 
-void count_instructions(const Options& options, int calls_per_case) {
+void count_instructions(const Options& options, int calls_per_case, const std::vector<Isa>& isas) {
     if (calls_per_case < 1) throw Error("--calls must be at least 1");
     const std::vector<Case> cases = select_cases(options);  // reports a bad filter before valgrind starts
     const std::string valgrind = valgrind_version();
@@ -87,7 +87,13 @@ void count_instructions(const Options& options, int calls_per_case) {
     Options context_options = options;
     nlohmann::json context = nlohmann::json::object();
     for (const auto& [key, value] : run_context("instructions", context_options)) context[key] = value;
-    context["flopwise_isa"] = "scalar,avx2";
+    std::string isa_list;
+    for (Isa isa : isas) {
+        if (isa == Isa::avx512) throw Error("instruction counts run under valgrind, which cannot execute AVX-512");
+        if (!isa_list.empty()) isa_list += ",";
+        isa_list += name(isa);
+    }
+    context["flopwise_isa"] = isa_list;
     context["flopwise_threads"] = "1";
     context["flopwise_calls_per_case"] = std::to_string(calls_per_case);
     context["flopwise_valgrind"] = valgrind;
@@ -97,7 +103,7 @@ void count_instructions(const Options& options, int calls_per_case) {
     out["benchmarks"] = nlohmann::json::array();
 
     std::printf("%-70s %16s\n", "Benchmark (instructions per call, under callgrind)", "Instructions");
-    for (const Isa isa : {Isa::scalar, Isa::avx2}) {
+    for (const Isa isa : isas) {
         const std::string isa_name(name(isa));
         // valgrind emulates AVX2 (not AVX-512) on any x86-64 host that has it; without AVX2 the
         // child fails with a clear error from the kernels' dispatch.

@@ -27,11 +27,12 @@ int bench_kernels(Args& args) {
     options.min_time = args.number("min-time", 0.05, 0.001, 60.0);
     options.threads = static_cast<int>(args.integer("threads", 0, 0, 4096));
     options.large = args.flag("large");
+    const bool isa_given = args.value("isa").has_value();
     options.isa = isa_flag(args);
     const bool list = args.flag("list");
     const bool instructions = args.flag("instructions");
     const bool child = args.flag("instructions-child");  // internal: the side that runs under valgrind
-    const int calls = static_cast<int>(args.integer("calls", 3, 1, 1000));
+    const int calls = static_cast<int>(args.integer("calls", 10, 1, 1000));
     args.finish();
 
     if (list) {
@@ -44,7 +45,10 @@ int bench_kernels(Args& args) {
         return 0;
     }
     if (instructions) {
-        kernels::bench::count_instructions(options, calls);
+        // valgrind runs the scalar and AVX2 paths on any x86-64 CPU with AVX2, whatever it has beyond.
+        const std::vector<kernels::Isa> isas =
+            isa_given ? std::vector<kernels::Isa>{options.isa} : std::vector<kernels::Isa>{kernels::Isa::scalar, kernels::Isa::avx2};
+        kernels::bench::count_instructions(options, calls, isas);
         return 0;
     }
     kernels::bench::run_timed(options);

@@ -38,10 +38,10 @@ std::vector<Case> select_cases(const Options& options);
 // set. Returns the number of cases measured.
 int run_timed(const Options& options);
 
-// Instruction counts of the selected cases on the scalar and AVX2 paths, each counted under
+// Instruction counts of the selected cases on the given paths (scalar and AVX2 by default), each counted under
 // `valgrind --tool=callgrind` in a child process with one thread: deterministic and independent of
 // the machine's load. Writes Google Benchmark-style JSON with an "instructions" field per case.
-void count_instructions(const Options& options, int calls_per_case);
+void count_instructions(const Options& options, int calls_per_case, const std::vector<Isa>& isas);
 // The child side: runs inside callgrind, brackets each case's calls with client requests.
 void count_instructions_child(const Options& options, int calls_per_case);
 
