@@ -23,6 +23,9 @@ int run(Args& args) {
     options.normalize = args.flag("normalize");
     const auto markdown_path = args.value("markdown");
     const auto ab = args.values("ab", 2);
+    const std::string time_flag = args.value("time").value_or("real");
+    if (time_flag != "real" && time_flag != "cpu") throw Error("--time " + time_flag + ": expected real or cpu");
+    const gate::TimeField time = time_flag == "cpu" ? gate::TimeField::cpu : gate::TimeField::real;
 
     gate::GateReport report;
     if (ab) {
@@ -36,6 +39,9 @@ int run(Args& args) {
         if (const auto min_time = args.value("min-time"))
             ab_options.bench_flags.insert(ab_options.bench_flags.end(), {"--min-time", *min_time});
         if (args.flag("large")) ab_options.bench_flags.push_back("--large");
+        if (const auto threads = args.value("threads"))
+            ab_options.bench_flags.insert(ab_options.bench_flags.end(), {"--threads", *threads});
+        ab_options.time = time;
         ab_options.seed = static_cast<uint64_t>(args.integer("seed", std::random_device{}() & 0x7fffffff, 0, INT64_MAX));
         ab_options.work_dir = args.value("work-dir").value_or(
             (std::filesystem::temp_directory_path() / ("flopwise-ab-" + std::to_string(getpid()))).string());
@@ -48,7 +54,7 @@ int run(Args& args) {
         const std::string baseline = args.required("baseline");
         const std::string current = args.required("current");
         args.finish();
-        report = gate::compare_files(gate::load_results(baseline), gate::load_results(current), options);
+        report = gate::compare_files(gate::load_results(baseline, time), gate::load_results(current, time), options);
     }
     const std::string table = gate::markdown(report);
     std::fputs(table.c_str(), stdout);
@@ -62,8 +68,8 @@ int run(Args& args) {
 
 const CommandRegistration registration(
     {"gate",
-     "--baseline B.json --current C.json [--threshold 5%] [--alpha 0.05] [--normalize] [--filter RE] [--markdown F]\n"
-     "               --ab OLD_BINARY NEW_BINARY [--rounds 10] [--filter RE] [--isa P] [--min-time S] [--seed N]",
+     "--baseline B.json --current C.json [--threshold 5%] [--alpha 0.05] [--normalize] [--time real|cpu] [--filter RE]\n"
+     "               [--markdown F] | --ab OLD_BINARY NEW_BINARY [--rounds 10] [--filter RE] [--isa P] [--threads T] [--seed N]",
      "decide whether kernel benchmarks regressed (exit 1), stayed within the threshold (0) or are too noisy to tell (3)",
      run});
 

@@ -11,13 +11,13 @@ namespace flopwise::gate {
 namespace {
 
 ResultsFile measure(const std::string& binary, const std::vector<std::string>& bench_flags, const std::string& json,
-                    const std::string& log) {
+                    const std::string& log, TimeField time) {
     std::vector<std::string> argv = {binary, "bench", "kernels", "--repetitions", "1", "--json", json};
     argv.insert(argv.end(), bench_flags.begin(), bench_flags.end());
     const int rc = run_process(argv, {}, log);
     if (rc != 0)
         throw Error(binary + " bench kernels exited with status " + std::to_string(rc) + " (its output: " + log + ")");
-    return load_results(json);
+    return load_results(json, time);
 }
 
 }  // namespace
@@ -37,7 +37,7 @@ GateReport run_ab(const AbOptions& options) {
             const bool old_turn = (turn == 0) == old_first;
             const std::string side = old_turn ? "old" : "new";
             ResultsFile result = measure(old_turn ? options.old_binary : options.new_binary, options.bench_flags,
-                                         stem + "-" + side + ".json", stem + "-" + side + ".log");
+                                         stem + "-" + side + ".json", stem + "-" + side + ".log", options.time);
             (old_turn ? old_rounds : new_rounds).push_back(std::move(result));
         }
     }

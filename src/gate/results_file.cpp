@@ -38,7 +38,7 @@ std::string ResultsFile::context_value(const std::string& key) const {
     return found == context.end() ? std::string() : found->second;
 }
 
-ResultsFile parse_results(const nlohmann::json& document, const std::string& label) {
+ResultsFile parse_results(const nlohmann::json& document, const std::string& label, TimeField time) {
     ResultsFile file;
     file.path = label;
     if (!document.is_object()) throw Error(label + ": not a benchmark result file (the top level is not an object)");
@@ -68,7 +68,7 @@ ResultsFile parse_results(const nlohmann::json& document, const std::string& lab
         } else {
             if (!entry.contains("time_unit") || !entry["time_unit"].is_string())
                 throw Error(at + ": field 'time_unit' is missing or not a string");
-            value = finite_number(entry, "real_time", at) * nanoseconds_per(entry["time_unit"].get<std::string>(), at);
+            value = finite_number(entry, time == TimeField::cpu ? "cpu_time" : "real_time", at) * nanoseconds_per(entry["time_unit"].get<std::string>(), at);
         }
         BenchmarkSamples* samples = nullptr;
         for (auto& b : file.benchmarks)
@@ -86,7 +86,7 @@ ResultsFile parse_results(const nlohmann::json& document, const std::string& lab
     return file;
 }
 
-ResultsFile load_results(const std::string& path) {
+ResultsFile load_results(const std::string& path, TimeField time) {
     std::ifstream in(path);
     if (!in) throw Error(path + ": cannot open the benchmark result file");
     nlohmann::json document;
@@ -95,7 +95,7 @@ ResultsFile load_results(const std::string& path) {
     } catch (const nlohmann::json::parse_error& e) {
         throw Error(path + ": not valid JSON (" + e.what() + ")");
     }
-    return parse_results(document, path);
+    return parse_results(document, path, time);
 }
 
 }  // namespace flopwise::gate

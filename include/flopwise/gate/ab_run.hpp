@@ -18,6 +18,7 @@ struct AbOptions {
     uint64_t seed = 0;                     // of the order draw
     std::string work_dir;                  // where the rounds' JSON files and logs go
     GateOptions gate;
+    TimeField time = TimeField::real;
 };
 
 GateReport run_ab(const AbOptions& options);

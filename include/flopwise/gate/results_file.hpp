@@ -10,7 +10,7 @@ namespace flopwise::gate {
 // The repetitions of one benchmark in a result file.
 struct BenchmarkSamples {
     std::string name;
-    std::vector<double> values;             // per repetition: real time in ns, or instructions per call
+    std::vector<double> values;             // per repetition: time in ns, or instructions per call
     std::map<std::string, double> counters;  // user counters of the first repetition (GFLOP/s, intensity, ...)
 };
 
@@ -26,8 +26,13 @@ struct ResultsFile {
     std::string context_value(const std::string& key) const;  // "" when absent
 };
 
+// Which time of a timing file to compare: wall-clock ("real_time", right for multi-threaded
+// kernels) or the measuring thread's CPU time ("cpu_time": with --threads 1 it is the kernel's
+// whole CPU time and leaves out the time other processes held the core).
+enum class TimeField { real, cpu };
+
 // Throws flopwise::Error naming the file (`label`) and the field at fault.
-ResultsFile parse_results(const nlohmann::json& document, const std::string& label);
-ResultsFile load_results(const std::string& path);
+ResultsFile parse_results(const nlohmann::json& document, const std::string& label, TimeField time = TimeField::real);
+ResultsFile load_results(const std::string& path, TimeField time = TimeField::real);
 
 }  // namespace flopwise::gate

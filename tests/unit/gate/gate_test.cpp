@@ -148,6 +148,19 @@ TEST(CompareFiles, BadInputsAreErrors) {
     EXPECT_THROW(load_results("/nonexistent/results.json"), Error);
 }
 
+TEST(ResultsFileTest, ReadsRealOrCpuTimeInNanoseconds) {
+    const json doc = {{"benchmarks",
+                       {{{"name", "a"}, {"real_time", 2.0}, {"cpu_time", 1.5}, {"time_unit", "ms"}, {"GFLOP/s", 3.0}},
+                        {{"name", "a_mean"}, {"run_type", "aggregate"}, {"real_time", 9.0}, {"time_unit", "ms"}},
+                        {{"name", "b"}, {"error_occurred", true}, {"real_time", 0.0}, {"time_unit", "ns"}}}}};
+    const ResultsFile real = parse_results(doc, "r.json");
+    EXPECT_EQ(real.metric, "time");  // a plain Google Benchmark file
+    ASSERT_EQ(real.benchmarks.size(), 1u);
+    EXPECT_EQ(real.benchmarks[0].values, std::vector<double>{2e6});
+    EXPECT_EQ(real.benchmarks[0].counters.at("GFLOP/s"), 3.0);
+    EXPECT_EQ(parse_results(doc, "r.json", TimeField::cpu).benchmarks[0].values, std::vector<double>{1.5e6});
+}
+
 TEST(CompareRounds, MedianRatioInterval) {
     std::vector<ResultsFile> old_rounds, new_rounds;
     std::mt19937 rng(3);
