@@ -1,4 +1,5 @@
 #include <tbb/global_control.h>
+#include <tbb/task_arena.h>
 #include <unistd.h>
 #include <valgrind/callgrind.h>
 
@@ -18,8 +19,10 @@
 // Instruction counts: each case's calls are bracketed by callgrind client requests (zero the
 // counters, run, dump them under the case's name), in a child process started under valgrind with
 // instrumentation off until the first bracket, so that the set-up runs at near native speed. One
-// thread, so that no count includes a worker's spinning. Valgrind presents the same emulated CPU on
-// every host, so the counts depend on the build and the path, not on the machine.
+// thread in an arena of one slot: no count includes a worker's spinning, and the kernels' work
+// division (which follows the arena's concurrency) is the same on a 2-core runner and a 64-core
+// server. Valgrind presents the same emulated CPU on every host, so the counts depend on the
+// build and the path, not on the machine.
 namespace flopwise::kernels::bench {
 namespace {
 
@@ -55,10 +58,7 @@ std::string valgrind_version() {
     return version;
 }
 
-}  // namespace
-
-void count_instructions_child(const Options& options, int calls_per_case) {
-    tbb::global_control one_thread(tbb::global_control::max_allowed_parallelism, 1);
+void count_cases(const Options& options, int calls_per_case) {
     const Slowdown slowdown = slowdown_from_environment();
     for (const Case& c : select_cases(options)) {
         const std::function<void()> call = c.prepare(options.isa);
@@ -75,6 +75,14 @@ void count_instructions_child(const Options& options, int calls_per_case) {
     }
 }
 
+}  // namespace
+
+void count_instructions_child(const Options& options, int calls_per_case) {
+    tbb::global_control one_thread(tbb::global_control::max_allowed_parallelism, 1);
+    tbb::task_arena one_slot(1);
+    one_slot.execute([&] { count_cases(options, calls_per_case); });
+}
+
 void count_instructions(const Options& options, int calls_per_case, const std::vector<Isa>& isas) {
     if (calls_per_case < 1) throw Error("--calls must be at least 1");
     const std::vector<Case> cases = select_cases(options);  // reports a bad filter before valgrind starts
@@ -84,9 +92,8 @@ void count_instructions(const Options& options, int calls_per_case, const std::v
     fs::create_directories(dir);
 
     nlohmann::json out;
-    Options context_options = options;
     nlohmann::json context = nlohmann::json::object();
-    for (const auto& [key, value] : run_context("instructions", context_options)) context[key] = value;
+    for (const auto& [key, value] : run_context("instructions", options)) context[key] = value;
     std::string isa_list;
     for (Isa isa : isas) {
         if (isa == Isa::avx512) throw Error("instruction counts run under valgrind, which cannot execute AVX-512");
