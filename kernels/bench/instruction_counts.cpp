@@ -49,12 +49,17 @@ std::map<std::string, double> read_dumps(const fs::path& dir, const std::string&
 
 std::string valgrind_version() {
     const fs::path out = fs::temp_directory_path() / ("flopwise-valgrind-version-" + std::to_string(getpid()));
-    const int rc = run_process({"valgrind", "--version"}, {}, out.string());
+    int rc = 127;
+    try {
+        rc = run_process({"valgrind", "--version"}, {}, out.string());
+    } catch (const Error&) {
+        // not installed: reported below with what to do
+    }
     std::ifstream file(out);
     std::string version;
     std::getline(file, version);
     fs::remove(out);
-    if (rc != 0) throw Error("valgrind --version failed: the instruction-count mode needs valgrind");
+    if (rc != 0) throw Error("valgrind is not available: the instruction-count mode runs under valgrind (apt install valgrind)");
     return version;
 }
 

@@ -66,6 +66,21 @@ TEST(GateCli, ExitCodes) {
     EXPECT_EQ(run(flopwise_binary() + " gate --baseline " + base).status, 2);  // --current missing
 }
 
+// A/B mode end to end: two rounds of the same binary (too few rounds for a 95% interval, so the
+// verdict must be noisy, exit 3, never a pass), with every round's files kept.
+TEST(GateCli, AbModeRunsBothBinariesEachRound) {
+    const std::string dir = flopwise::test::temp_dir("gate-ab");
+    const std::string binary = flopwise_binary();
+    const CommandResult r = run(binary + " gate --ab " + binary + " " + binary + " --rounds 2 --seed 1 --filter " +
+                                quoted("^rms_norm/f32/llama3.2-1b") + " --min-time 0.001 --work-dir " + dir);
+    EXPECT_EQ(r.status, 3) << r.output;
+    EXPECT_NE(r.output.find("mode A/B"), std::string::npos) << r.output;
+    for (const char* file : {"/round1-old.json", "/round1-new.json", "/round2-old.json", "/round2-new.json"})
+        EXPECT_TRUE(std::ifstream(dir + file).good()) << file;
+    EXPECT_EQ(run(binary + " gate --ab " + binary + " " + dir + "/no-such-binary --rounds 2").status, 2);
+    EXPECT_EQ(run(binary + " gate --ab " + binary).status, 2);  // one binary only
+}
+
 TEST(BenchKernels, TimedRunWritesGoogleBenchmarkJsonWithRooflineFields) {
     const std::string dir = flopwise::test::temp_dir("bench-kernels");
     const CommandResult r = run(flopwise_binary() + " bench kernels --filter " + quoted("^rms_norm/f32/llama3.2-1b") +
