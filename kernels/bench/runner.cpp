@@ -1,10 +1,8 @@
 #include <benchmark/benchmark.h>
 #include <tbb/global_control.h>
 
+#include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <cstdlib>
-#include <memory>
 #include <optional>
 #include <regex>
 #include <string>
