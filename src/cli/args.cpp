@@ -38,6 +38,22 @@ std::optional<std::string> Args::value(const std::string& name) {
     return words_[*i + 1].text;
 }
 
+std::optional<std::vector<std::string>> Args::values(const std::string& name, size_t count) {
+    const auto i = find(name);
+    if (!i) return std::nullopt;
+    const std::string flag = "--" + name;
+    if (words_[*i].text != flag) throw Error("flopwise " + command_ + ": flag " + flag + " takes its values as separate words");
+    words_[*i].used = true;
+    std::vector<std::string> out;
+    for (size_t k = *i + 1; k < words_.size() && out.size() < count && words_[k].text.rfind("--", 0) != 0; ++k) {
+        words_[k].used = true;
+        out.push_back(words_[k].text);
+    }
+    if (out.size() != count)
+        throw Error("flopwise " + command_ + ": flag " + flag + " needs " + std::to_string(count) + " values");
+    return out;
+}
+
 std::string Args::required(const std::string& name) {
     auto v = value(name);
     if (!v) throw Error("flopwise " + command_ + ": missing required flag --" + name);

@@ -15,6 +15,8 @@ public:
 
     std::optional<std::string> value(const std::string& name);
     std::string required(const std::string& name);
+    // A flag followed by `count` values (`--ab OLD NEW`); nullopt when absent.
+    std::optional<std::vector<std::string>> values(const std::string& name, size_t count);
     bool flag(const std::string& name);
     int64_t integer(const std::string& name, int64_t fallback, int64_t min, int64_t max);
     double number(const std::string& name, double fallback, double min, double max);

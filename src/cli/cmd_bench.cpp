@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench_kernels.hpp"
 #include "command.hpp"
 #include "engine_options.hpp"
 #include "flopwise/engine.hpp"
@@ -85,12 +86,15 @@ int bench_engine(Args& args) {
 int run(Args& args) {
     const auto what = args.leading_word();
     if (what == "engine") return bench_engine(args);
-    throw Error("flopwise bench: name what to benchmark: 'engine'");
+    if (what == "kernels") return bench_kernels(args);
+    throw Error("flopwise bench: name what to benchmark: 'engine' or 'kernels'");
 }
 
 const CommandRegistration registration(
-    {"bench", "engine --model M [--prompt-tokens 512] [--gen-tokens 128] [--repetitions 3] [--threads T] [--json F]",
-     "measure the engine's prefill and decode speed (tokens/s, achieved GFLOP/s)", run});
+    {"bench",
+     "engine --model M [--prompt-tokens 512] [--gen-tokens 128] [--repetitions 3] [--threads T] [--json F]\n"
+     "               kernels [--filter RE] [--json F] [--repetitions 5] [--isa P] [--large] [--list] [--instructions]",
+     "measure the engine's prefill and decode speed, or the kernels against this machine's roofline", run});
 
 }  // namespace
 }  // namespace flopwise::cli

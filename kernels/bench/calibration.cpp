@@ -1,0 +1,145 @@
+#include "calibration.hpp"
+
+#include <immintrin.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_reduce.h>
+#include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace flopwise::kernels::bench {
+namespace {
+
+#define FLOPWISE_BENCH_AVX2 __attribute__((target("avx2,fma")))
+#define FLOPWISE_BENCH_AVX512 __attribute__((target("avx2,fma,avx512f")))
+
+// Loop trips of one thread's share of the FMA calibration: a few milliseconds.
+constexpr int64_t kFmaLoops = 1 << 20;
+// Enough independent chains to cover the FMA latency on every pipe (4 cycles x 2 pipes, with room).
+constexpr int kChains = 12;
+
+// x = x * a + b converges to b / (1 - a): values stay normal whatever the loop count.
+constexpr float kMultiplier = 0.999999f, kAddend = 1e-7f;
+
+float fma_chains_scalar(int64_t loops) {
+    float acc[kChains];
+    for (int i = 0; i < kChains; ++i) acc[i] = 0.001f * static_cast<float>(i);
+    for (int64_t n = 0; n < loops; ++n)
+        for (float& a : acc) a = a * kMultiplier + kAddend;
+    float sum = 0.0f;
+    for (float a : acc) sum += a;
+    return sum;
+}
+
+FLOPWISE_BENCH_AVX2 float fma_chains_avx2(int64_t loops) {
+    __m256 acc[kChains];
+    for (int i = 0; i < kChains; ++i) acc[i] = _mm256_set1_ps(0.001f * static_cast<float>(i));
+    const __m256 a = _mm256_set1_ps(kMultiplier), b = _mm256_set1_ps(kAddend);
+    for (int64_t n = 0; n < loops; ++n) {
+#pragma GCC unroll 12
+        for (int i = 0; i < kChains; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
+    }
+    __m256 sum = acc[0];
+    for (int i = 1; i < kChains; ++i) sum = _mm256_add_ps(sum, acc[i]);
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, sum);
+    return lanes[0];
+}
+
+FLOPWISE_BENCH_AVX512 float fma_chains_avx512(int64_t loops) {
+    __m512 acc[kChains];
+    for (int i = 0; i < kChains; ++i) acc[i] = _mm512_set1_ps(0.001f * static_cast<float>(i));
+    const __m512 a = _mm512_set1_ps(kMultiplier), b = _mm512_set1_ps(kAddend);
+    for (int64_t n = 0; n < loops; ++n) {
+#pragma GCC unroll 12
+        for (int i = 0; i < kChains; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
+    }
+    __m512 sum = acc[0];
+    for (int i = 1; i < kChains; ++i) sum = _mm512_add_ps(sum, acc[i]);
+    alignas(64) float lanes[16];
+    _mm512_store_ps(lanes, sum);
+    return lanes[0];
+}
+
+FLOPWISE_BENCH_AVX2 double sum_avx2(const float* x, int64_t n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm256_add_ps(s0, _mm256_loadu_ps(x + i));
+        s1 = _mm256_add_ps(s1, _mm256_loadu_ps(x + i + 8));
+        s2 = _mm256_add_ps(s2, _mm256_loadu_ps(x + i + 16));
+        s3 = _mm256_add_ps(s3, _mm256_loadu_ps(x + i + 24));
+    }
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    double sum = 0.0;
+    for (float v : lanes) sum += v;
+    for (; i < n; ++i) sum += x[i];
+    return sum;
+}
+
+double sum_scalar(const float* x, int64_t n) {
+    float s[4] = {0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int j = 0; j < 4; ++j) s[j] += x[i + j];
+    double sum = double{s[0]} + s[1] + s[2] + s[3];
+    for (; i < n; ++i) sum += x[i];
+    return sum;
+}
+
+Isa widest_isa() { return supported_isas().back(); }
+
+Case fma_peak_case() {
+    const int threads = tbb::this_task_arena::max_concurrency();
+    const Isa isa = widest_isa();
+    const int lanes = isa == Isa::avx512 ? 16 : isa == Isa::avx2 ? 8 : 1;
+    Case c{kFmaPeakName, false, 2.0 * kChains * lanes * static_cast<double>(kFmaLoops) * threads, 0.0, nullptr};
+    c.prepare = [threads, isa](Isa) {
+        auto sink = std::make_shared<std::vector<float>>(static_cast<size_t>(threads));
+        return [sink, threads, isa] {
+            tbb::parallel_for(
+                tbb::blocked_range<int>(0, threads, 1),
+                [&](const tbb::blocked_range<int>& r) {
+                    for (int t = r.begin(); t < r.end(); ++t)
+                        (*sink)[static_cast<size_t>(t)] = isa == Isa::avx512 ? fma_chains_avx512(kFmaLoops)
+                                                          : isa == Isa::avx2 ? fma_chains_avx2(kFmaLoops)
+                                                                             : fma_chains_scalar(kFmaLoops);
+                },
+                tbb::static_partitioner());
+        };
+    };
+    return c;
+}
+
+// 256 MiB: far beyond the last-level cache of any CPU this runs on.
+constexpr int64_t kBandwidthFloats = int64_t{64} << 20;
+
+Case bandwidth_case() {
+    const bool vector = widest_isa() != Isa::scalar;
+    Case c{kBandwidthName, false, 0.0, 4.0 * static_cast<double>(kBandwidthFloats), nullptr};
+    c.prepare = [vector](Isa) {
+        auto buffer = std::make_shared<std::vector<float>>(static_cast<size_t>(kBandwidthFloats), 1.0f);
+        auto sink = std::make_shared<double>(0.0);
+        return [buffer, sink, vector] {
+            const float* data = buffer->data();
+            *sink += tbb::parallel_reduce(
+                tbb::blocked_range<int64_t>(0, kBandwidthFloats, int64_t{1} << 16), 0.0,
+                [&](const tbb::blocked_range<int64_t>& r, double sum) {
+                    const int64_t n = r.end() - r.begin();
+                    return sum + (vector ? sum_avx2(data + r.begin(), n) : sum_scalar(data + r.begin(), n));
+                },
+                [](double a, double b) { return a + b; });
+        };
+    };
+    return c;
+}
+
+}  // namespace
+
+std::vector<Case> calibration_cases() { return {fma_peak_case(), bandwidth_case()}; }
+
+}  // namespace flopwise::kernels::bench
