@@ -4,8 +4,8 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
-#include <unordered_map>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "flopwise/error.hpp"
