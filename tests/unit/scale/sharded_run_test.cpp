@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <stdexcept>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -131,19 +132,24 @@ std::map<std::string, std::vector<std::string>> scores_bits(const std::string& o
 
 class ShardedRun : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() {
-        model_ = new std::string(test::model_path("gemma3-270m"));
-        reference_ = new std::string(test::temp_dir("one-process"));
-        const Outcome one = run_with_timeout(flopwise(*reference_), std::chrono::seconds(600));
-        ASSERT_EQ(one.exit_code, 0) << one.errors;
+    static const std::string& model() {
+        static const std::string path = test::model_path("gemma3-270m");
+        return path;
     }
-    static void TearDownTestSuite() {
-        delete model_;
-        delete reference_;
+    // One process's run, made once per test process (CTest runs each test in a process of its own).
+    static const std::string& reference() {
+        static const std::string output = [] {
+            const std::string dir = test::temp_dir("one-process");
+            const Outcome one = run_with_timeout(flopwise(dir), std::chrono::seconds(600));
+            if (one.exit_code != 0) throw std::runtime_error("the one-process run failed:\n" + one.errors);
+            return dir;
+        }();
+        return output;
     }
+
     // The same run every test makes: two task families, a few documents each, one thread.
     static std::string flopwise(const std::string& output, const std::string& batch_size = "1") {
-        return test::binary_path("flopwise") + " run --model " + *model_ + " --tasks arc_easy,hellaswag --limit 6 --threads 1 --batch-size " + batch_size +
+        return test::binary_path("flopwise") + " run --model " + model() + " --tasks arc_easy,hellaswag --limit 6 --threads 1 --batch-size " + batch_size +
                " --bootstrap-iters 200 --progress lines --output " + output;
     }
     static std::string mpirun(int ranks) {
@@ -151,18 +157,14 @@ protected:
                std::to_string(ranks) + " ";
     }
     static void expect_same_as_one_process(const std::string& output) {
-        EXPECT_EQ(comparable_results(output).dump(1), comparable_results(*reference_).dump(1));
+        EXPECT_EQ(comparable_results(output).dump(1), comparable_results(reference()).dump(1));
         for (const char* task : {"arc_easy", "hellaswag"}) {
             const std::string samples = std::string("/samples/") + task + ".jsonl";
-            EXPECT_EQ(read_file(output + samples), read_file(*reference_ + samples)) << samples;
+            EXPECT_EQ(read_file(output + samples), read_file(reference() + samples)) << samples;
         }
     }
 
-    static std::string* model_;
-    static std::string* reference_;
 };
-std::string* ShardedRun::model_ = nullptr;
-std::string* ShardedRun::reference_ = nullptr;
 
 TEST_F(ShardedRun, TwoAndFourRanksWriteWhatOneProcessWrites) {
     for (int ranks : {2, 4}) {
@@ -189,15 +191,15 @@ TEST_F(ShardedRun, TwoAndFourRanksWriteWhatOneProcessWrites) {
 }
 
 TEST_F(ShardedRun, LogProbsAreTheSameBitsInAnyBatchingOnAnyNumberOfRanks) {
-    const auto reference = scores_bits(*reference_);  // one process, each document alone
-    ASSERT_EQ(reference.size(), 2u);
+    const auto alone = scores_bits(reference());  // one process, each document alone
+    ASSERT_EQ(alone.size(), 2u);
     const std::string batches_of_7 = test::temp_dir("batch7"), batches_of_64 = test::temp_dir("batch64");
     const Outcome seven = run_with_timeout(mpirun(4) + flopwise(batches_of_7, "7"), std::chrono::seconds(600));
     ASSERT_EQ(seven.exit_code, 0) << seven.errors;
-    EXPECT_EQ(scores_bits(batches_of_7), reference) << "4 ranks, batches of 7";
+    EXPECT_EQ(scores_bits(batches_of_7), alone) << "4 ranks, batches of 7";
     const Outcome sixty_four = run_with_timeout(mpirun(2) + flopwise(batches_of_64, "64"), std::chrono::seconds(600));
     ASSERT_EQ(sixty_four.exit_code, 0) << sixty_four.errors;
-    EXPECT_EQ(scores_bits(batches_of_64), reference) << "2 ranks, batches of 64";
+    EXPECT_EQ(scores_bits(batches_of_64), alone) << "2 ranks, batches of 64";
 }
 
 TEST_F(ShardedRun, AKilledRankStopsTheJobNamingItAndTheRerunResumes) {
@@ -230,26 +232,26 @@ TEST_F(ShardedRun, AKilledRankStopsTheJobNamingItAndTheRerunResumes) {
     EXPECT_GT(counts["computed"].get<int64_t>(), 0);
     for (const char* task : {"arc_easy", "hellaswag"}) {
         const std::string samples = std::string("/samples/") + task + ".jsonl";
-        EXPECT_EQ(read_file(output + samples), read_file(*reference_ + samples)) << samples;
+        EXPECT_EQ(read_file(output + samples), read_file(reference() + samples)) << samples;
     }
     // Once complete, a rerun computes nothing and writes what one uninterrupted process wrote.
     const Outcome again = run_with_timeout(mpirun(2) + flopwise(output), std::chrono::seconds(300));
     ASSERT_EQ(again.exit_code, 0) << again.errors;
-    Json results = comparable_results(output), reference = comparable_results(*reference_);
+    Json results = comparable_results(output), uninterrupted = comparable_results(reference());
     EXPECT_EQ(results["totals"]["requests"]["computed"], 0);
     EXPECT_EQ(results["totals"]["requests"]["from_cache"], 48);
-    for (Json* j : {&results, &reference}) {
+    for (Json* j : {&results, &uninterrupted}) {
         (*j)["totals"].erase("requests");
         for (auto& [name, task] : (*j)["tasks"].items()) task.erase("requests");
     }
-    EXPECT_EQ(results.dump(1), reference.dump(1));
+    EXPECT_EQ(results.dump(1), uninterrupted.dump(1));
 }
 
 TEST_F(ShardedRun, ARankWithAnotherModelStopsTheJobNamingTheRank) {
     const std::string output = test::temp_dir("mixed");
     const std::string other = test::binary_path("flopwise") + " run --model " + test::model_path("smollm2-135m") +
                               " --tasks arc_easy --limit 2 --threads 1 --output " + output;
-    const std::string first = test::binary_path("flopwise") + " run --model " + *model_ + " --tasks arc_easy --limit 2 --threads 1 --output " + output;
+    const std::string first = test::binary_path("flopwise") + " run --model " + model() + " --tasks arc_easy --limit 2 --threads 1 --output " + output;
     const Outcome run = run_with_timeout(mpirun(1) + first + " : -np 1 " + other, std::chrono::seconds(120));
     EXPECT_FALSE(run.timed_out);
     EXPECT_EQ(run.exit_code, 2) << run.errors;
