@@ -205,8 +205,8 @@ int run(Args& args) {
         info.ranks = nlohmann::ordered_json::array();
         for (const auto& r : sharded.ranks) {
             info.ranks.push_back(scale::to_json(r));
-            std::fprintf(stderr, "rank %d (%s, %d threads): %lld batches, %lld requests, %lld tokens in %s: %.1f requests/s, %.0f tokens/s\n", r.rank,
-                         r.host.c_str(), r.threads, static_cast<long long>(r.batches), static_cast<long long>(r.requests),
+            std::fprintf(stderr, "rank %d (%s, %d thread%s): %lld batches, %lld requests, %lld tokens in %s: %.1f requests/s, %.0f tokens/s\n", r.rank,
+                         r.host.c_str(), r.threads, r.threads == 1 ? "" : "s", static_cast<long long>(r.batches), static_cast<long long>(r.requests),
                          static_cast<long long>(r.tokens), eval::format_duration(r.seconds).c_str(),
                          r.seconds > 0 ? static_cast<double>(r.requests) / r.seconds : 0.0, r.seconds > 0 ? static_cast<double>(r.tokens) / r.seconds : 0.0);
         }

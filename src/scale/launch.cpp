@@ -1,6 +1,7 @@
 #include "flopwise/scale/launch.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <sched.h>
 #include <string>
@@ -33,8 +34,10 @@ int32_t threads_per_rank(int ranks_on_this_node) {
     CPU_ZERO(&set);
     const int machine = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const int allowed = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : machine;
-    const bool bound = allowed < machine;
-    return static_cast<int32_t>(std::max(1, bound ? allowed : allowed / std::max(1, ranks_on_this_node)));
+    // Ranks bound alike (each to a core, a socket, or not at all) share their cores with about
+    // ranks * allowed / machine others.
+    const int sharing = std::max(1, static_cast<int>(std::lround(static_cast<double>(ranks_on_this_node) * allowed / machine)));
+    return static_cast<int32_t>(std::max(1, allowed / sharing));
 }
 
 ModelOptions rank_model_options(ModelOptions job, int ranks_on_this_node) {

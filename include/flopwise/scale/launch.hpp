@@ -12,7 +12,8 @@ namespace flopwise::scale {
 int launched_ranks();
 
 // Threads for each rank when --threads is not given: the cores this process may run on, shared
-// among the ranks of this node unless the launcher already bound each rank to its own cores.
+// with the ranks of this node bound to the same cores (all of them when the launcher binds
+// nothing, none when it bound each rank to cores of its own).
 int32_t threads_per_rank(int ranks_on_this_node);
 
 // The model options of one rank: the job's options with threads_per_rank when the user chose no
