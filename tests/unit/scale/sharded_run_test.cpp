@@ -167,6 +167,8 @@ protected:
 };
 
 TEST_F(ShardedRun, TwoAndFourRanksWriteWhatOneProcessWrites) {
+    // The plain run stayed one process: no MPI, no ranks.
+    EXPECT_FALSE(Json::parse(read_file(reference() + "/results.json"))["machine"].contains("ranks"));
     for (int ranks : {2, 4}) {
         const std::string output = test::temp_dir("ranks" + std::to_string(ranks));
         const Outcome run = run_with_timeout(mpirun(ranks) + flopwise(output), std::chrono::seconds(600));
