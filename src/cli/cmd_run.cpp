@@ -10,6 +10,7 @@
 #include "flopwise/eval/locations.hpp"
 #include "flopwise/eval/results.hpp"
 #include "flopwise/scale/launch.hpp"
+#include "flopwise/scale/rank_cache.hpp"
 #include "flopwise/scale/sharded_run.hpp"
 
 namespace flopwise::cli {
@@ -181,6 +182,7 @@ int run(Args& args) {
         auto registry = eval::TaskRegistry::load(locations.suites_dir);
         auto [plans, groups] = plan_run(planning, registry);
         const auto model = open_language_model(spec, model_options);
+        scale::recover_rank_caches(options.cache_path);
         return report_run(eval::evaluate(*model, std::move(plans), groups, options), info, output);
     }
     if (!scale::World::built_with_mpi())

@@ -1,6 +1,7 @@
 #include "flopwise/scale/rank_cache.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <vector>
 
@@ -52,6 +53,12 @@ int64_t merge_rank_caches(const std::string& cache_path) {
     for (const auto& file : found)
         for (const char* part : {"", "-wal", "-shm"}) fs::remove(file.string() + part);
     return added;
+}
+
+void recover_rank_caches(const std::string& cache_path) {
+    if (cache_path.empty()) return;
+    if (const int64_t recovered = merge_rank_caches(cache_path); recovered > 0)
+        std::fprintf(stderr, "%lld answers recovered from the rank caches of an earlier sharded run\n", static_cast<long long>(recovered));
 }
 
 }  // namespace flopwise::scale

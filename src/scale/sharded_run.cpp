@@ -1,7 +1,6 @@
 #include "flopwise/scale/sharded_run.hpp"
 
 #include <chrono>
-#include <cstdio>
 #include <memory>
 #include <set>
 
@@ -80,9 +79,7 @@ ShardedEvaluation evaluate_sharded(World& world, LanguageModel& model, std::vect
                                    const std::vector<eval::SelectedGroup>& groups, const eval::RunOptions& options, int32_t threads) {
     if (world.rank() != 0) throw Error("evaluate_sharded runs on rank 0");
     const int ranks = world.size();
-    if (!options.cache_path.empty())
-        if (const int64_t recovered = merge_rank_caches(options.cache_path); recovered > 0)
-            std::fprintf(stderr, "%lld answers recovered from the rank caches of an earlier run\n", static_cast<long long>(recovered));
+    recover_rank_caches(options.cache_path);
 
     ShardedEvaluation out;
     out.ranks.resize(static_cast<size_t>(ranks));

@@ -13,4 +13,8 @@ std::string rank_cache_path(const std::string& cache_path, int rank);
 // deletes them; returns how many answers were new to the run's cache.
 int64_t merge_rank_caches(const std::string& cache_path);
 
+// Before a run, sharded or not: merges the rank caches an interrupted sharded run left (so their
+// answers are not computed again) and says how many answers that recovered.
+void recover_rank_caches(const std::string& cache_path);
+
 }  // namespace flopwise::scale
