@@ -9,6 +9,9 @@
 #include "flopwise/error.hpp"
 #include "flopwise/eval/locations.hpp"
 #include "flopwise/eval/results.hpp"
+#include "flopwise/scale/launch.hpp"
+#include "flopwise/scale/rank_cache.hpp"
+#include "flopwise/scale/sharded_run.hpp"
 
 namespace flopwise::cli {
 namespace {
@@ -49,6 +52,57 @@ std::optional<int64_t> optional_integer(Args& args, const std::string& name, int
     const int64_t value = args.integer(name, min - 1, min, max);
     if (value == min - 1) return std::nullopt;
     return value;
+}
+
+struct RunPlanning {
+    TaskChoice choice;
+    eval::PlanOptions options;
+    eval::Locations locations;
+};
+
+// Reads and checks the tasks and their data (before any model is loaded) and plans every task.
+// The plans point into the registry.
+std::pair<std::vector<eval::TaskPlan>, std::vector<eval::SelectedGroup>> plan_run(const RunPlanning& p, eval::TaskRegistry& registry) {
+    const eval::TaskSelection selection = registry.select(p.choice.names);
+    for (const auto& [name, k] : p.choice.shots)
+        if (!registry.find_task(name)) throw Error("flopwise run: --tasks " + name + ":" + std::to_string(k) + ": shot counts apply to tasks, not suites");
+    const auto manifests = eval::load_dataset_manifests(p.locations.datasets_dir);
+    eval::DataVerifier verifier(p.locations.data_dir);
+    std::vector<eval::TaskPlan> plans;
+    size_t documents = 0, requests = 0;
+    for (const eval::TaskConfig* task : selection.tasks) {
+        eval::PlanOptions task_options = p.options;
+        if (const auto it = p.choice.shots.find(task->name); it != p.choice.shots.end()) {
+            task_options.num_fewshot = it->second;
+        } else if (p.options.num_fewshot && *p.options.num_fewshot > 0 && !task->fewshot) {
+            // --num-fewshot is for the whole run; a task that cannot take examples (TruthfulQA's
+            // preamble, perplexity) keeps its own setting, as --tasks NAME:K would not.
+            std::fprintf(stderr, "note: %s has no few-shot source and runs %d-shot\n", task->name.c_str(), task->num_fewshot);
+            task_options.num_fewshot = task->num_fewshot;
+        }
+        plans.push_back(eval::plan_task(*task, eval::find_manifest(manifests, task->dataset), verifier, task_options));
+        documents += plans.back().documents.size();
+        for (const auto& d : plans.back().documents) requests += d.requests.size();
+    }
+    std::fprintf(stderr, "%zu tasks, %zu documents, %zu requests; data verified in %s\n", plans.size(), documents, requests, p.locations.data_dir.c_str());
+    return {std::move(plans), selection.groups};
+}
+
+// Prints the scores and writes the output files; the exit status says whether documents failed.
+int report_run(const eval::Evaluation& evaluation, const eval::RunInfo& info, const std::optional<std::string>& output) {
+    std::printf("%s", eval::summary_table(evaluation).c_str());
+    int64_t failed = 0;
+    for (const auto& t : evaluation.tasks) failed += t.failed_documents();
+    if (failed > 0) std::printf("%lld documents failed (their requests returned errors); see the samples files\n", static_cast<long long>(failed));
+    std::fprintf(stderr, "%lld requests: %lld computed, %lld from the cache, %lld shared between tasks; %s\n",
+                 static_cast<long long>(evaluation.requests.total), static_cast<long long>(evaluation.requests.computed),
+                 static_cast<long long>(evaluation.requests.from_cache), static_cast<long long>(evaluation.requests.reused),
+                 eval::format_duration(evaluation.wall_seconds).c_str());
+    if (output) {
+        eval::write_run_outputs(*output, evaluation, info);
+        std::fprintf(stderr, "results: %s/results.json, samples: %s/samples/\n", output->c_str(), output->c_str());
+    }
+    return failed > 0 ? 1 : 0;
 }
 
 int run(Args& args) {
@@ -103,6 +157,8 @@ int run(Args& args) {
     note("suites-dir", suites_dir);
     note("datasets-dir", datasets_dir);
     note("data-dir", data_dir);
+    const bool mpi = args.flag("mpi");
+    if (mpi) info.command.push_back("--mpi");
     const auto locations = eval::find_locations(suites_dir, datasets_dir, data_dir);
     const Engine::Options engine = engine_options(args);
     args.finish();
@@ -113,60 +169,65 @@ int run(Args& args) {
     info.task_num_fewshot = choice.shots;
     info.suites_dir = locations.suites_dir;
     info.data_dir = locations.data_dir;
-    info.threads = engine.threads > 0 ? engine.threads : static_cast<int32_t>(std::thread::hardware_concurrency());
-
-    // Everything about tasks and data is checked before the model is loaded.
-    eval::TaskRegistry registry = eval::TaskRegistry::load(locations.suites_dir);
-    const eval::TaskSelection selection = registry.select(choice.names);
-    for (const auto& [name, k] : choice.shots)
-        if (!registry.find_task(name)) throw Error("flopwise run: --tasks " + name + ":" + std::to_string(k) + ": shot counts apply to tasks, not suites");
-    const auto manifests = eval::load_dataset_manifests(locations.datasets_dir);
-    eval::DataVerifier verifier(locations.data_dir);
-    std::vector<eval::TaskPlan> plans;
-    size_t documents = 0, requests = 0;
-    for (const eval::TaskConfig* task : selection.tasks) {
-        eval::PlanOptions task_options = plan_options;
-        if (const auto it = choice.shots.find(task->name); it != choice.shots.end()) {
-            task_options.num_fewshot = it->second;
-        } else if (plan_options.num_fewshot && *plan_options.num_fewshot > 0 && !task->fewshot) {
-            // --num-fewshot is for the whole run; a task that cannot take examples (TruthfulQA's
-            // preamble, perplexity) keeps its own setting, as --tasks NAME:K would not.
-            std::fprintf(stderr, "note: %s has no few-shot source and runs %d-shot\n", task->name.c_str(), task->num_fewshot);
-            task_options.num_fewshot = task->num_fewshot;
-        }
-        plans.push_back(eval::plan_task(*task, eval::find_manifest(manifests, task->dataset), verifier, task_options));
-        documents += plans.back().documents.size();
-        for (const auto& d : plans.back().documents) requests += d.requests.size();
-    }
-    std::fprintf(stderr, "%zu tasks, %zu documents, %zu requests; data verified in %s\n", plans.size(), documents, requests, locations.data_dir.c_str());
 
     ModelOptions model_options;
     model_options.threads = engine.threads;
     model_options.batch_tokens = engine.batch_tokens;
     model_options.max_context = engine.max_context;
-    const auto model = open_language_model(spec, model_options);
-    const eval::Evaluation evaluation = eval::evaluate(*model, std::move(plans), selection.groups, options);
 
-    std::printf("%s", eval::summary_table(evaluation).c_str());
-    int64_t failed = 0;
-    for (const auto& t : evaluation.tasks) failed += t.failed_documents();
-    if (failed > 0) std::printf("%lld documents failed (their requests returned errors); see the samples files\n", static_cast<long long>(failed));
-    std::fprintf(stderr, "%lld requests: %lld computed, %lld from the cache, %lld shared between tasks; %s\n",
-                 static_cast<long long>(evaluation.requests.total), static_cast<long long>(evaluation.requests.computed),
-                 static_cast<long long>(evaluation.requests.from_cache), static_cast<long long>(evaluation.requests.reused),
-                 eval::format_duration(evaluation.wall_seconds).c_str());
-    if (output) {
-        eval::write_run_outputs(*output, evaluation, info);
-        std::fprintf(stderr, "results: %s/results.json, samples: %s/samples/\n", output->c_str(), output->c_str());
+    const RunPlanning planning{choice, plan_options, locations};
+    const int launched = scale::launched_ranks();
+    if (!mpi && launched == 1) {
+        info.threads = engine.threads > 0 ? engine.threads : static_cast<int32_t>(std::thread::hardware_concurrency());
+        auto registry = eval::TaskRegistry::load(locations.suites_dir);
+        auto [plans, groups] = plan_run(planning, registry);
+        const auto model = open_language_model(spec, model_options);
+        scale::recover_rank_caches(options.cache_path);
+        return report_run(eval::evaluate(*model, std::move(plans), groups, options), info, output);
     }
-    return failed > 0 ? 1 : 0;
+    if (!scale::World::built_with_mpi())
+        throw Error(mpi ? "flopwise run: --mpi: this flopwise was built without MPI (install openmpi-bin and libopenmpi-dev, then configure the build again)"
+                        : "flopwise run: started by an MPI launcher as " + std::to_string(launched) +
+                              " processes, but this flopwise was built without MPI, so each would run the whole evaluation (install "
+                              "openmpi-bin and libopenmpi-dev, then configure the build again)");
+    scale::World world;
+    try {
+        model_options = scale::rank_model_options(model_options, world.ranks_on_this_node());
+        info.threads = model_options.threads;
+        if (world.rank() != 0) {
+            // Only rank 0 reads the tasks and data; the others load the model meanwhile.
+            const auto model = open_language_model(spec, model_options);
+            scale::answer_share(world, *model, options.cache_path, model_options.threads);
+            return 0;
+        }
+        auto registry = eval::TaskRegistry::load(locations.suites_dir);
+        auto [plans, groups] = plan_run(planning, registry);
+        const auto model = open_language_model(spec, model_options);
+        scale::ShardedEvaluation sharded = scale::evaluate_sharded(world, *model, std::move(plans), groups, options, model_options.threads);
+        info.ranks = nlohmann::ordered_json::array();
+        for (const auto& r : sharded.ranks) {
+            info.ranks.push_back(scale::to_json(r));
+            std::fprintf(stderr, "rank %d (%s, %d thread%s): %lld batches, %lld requests, %lld tokens in %s: %.1f requests/s, %.0f tokens/s\n", r.rank,
+                         r.host.c_str(), r.threads, r.threads == 1 ? "" : "s", static_cast<long long>(r.batches), static_cast<long long>(r.requests),
+                         static_cast<long long>(r.tokens), eval::format_duration(r.seconds).c_str(),
+                         r.seconds > 0 ? static_cast<double>(r.requests) / r.seconds : 0.0, r.seconds > 0 ? static_cast<double>(r.tokens) / r.seconds : 0.0);
+        }
+        return report_run(sharded.evaluation, info, output);
+    } catch (const std::exception& e) {
+        // A rank that fails ends the whole job (the launcher stops the others) rather than leave them waiting.
+        std::fprintf(stderr, "error: rank %d of %d (%s): %s\n", world.rank(), world.size(), world.host().c_str(), e.what());
+        std::fflush(stderr);
+        world.abort(2);
+    }
 }
 
 const CommandRegistration registration(
     {"run",
      "--model M --tasks T1,T2:K,SUITE [--num-fewshot K] [--limit N] [--seed S] [--threads T] [--output DIR] [--data-dir D] [--cache F | "
-     "--no-cache] [--batch-size N] [--bootstrap-iters B] [--progress auto|bar|lines|none] [--suites-dir D] [--datasets-dir D]",
-     "evaluate a model on tasks and suites; writes DIR/results.json and DIR/samples/<task>.jsonl", run});
+     "--no-cache] [--batch-size N] [--bootstrap-iters B] [--progress auto|bar|lines|none] [--suites-dir D] [--datasets-dir D] [--mpi]",
+     "evaluate a model on tasks and suites; writes DIR/results.json and DIR/samples/<task>.jsonl (sharded over the ranks when "
+     "started by mpirun or srun, or with --mpi)",
+     run});
 
 }  // namespace
 }  // namespace flopwise::cli

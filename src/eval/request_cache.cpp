@@ -118,4 +118,34 @@ int64_t RequestCache::size() {
     return s.integer(0);
 }
 
+int64_t RequestCache::merge(const std::string& other_path) {
+    if (!std::filesystem::is_regular_file(other_path)) throw Error(other_path + ": no such request cache");
+    {
+        Statement attach(db_, "ATTACH DATABASE ?1 AS other", path_);
+        attach.bind(1, other_path);
+        if (attach.step() != SQLITE_DONE) throw Error(other_path + ": cannot open request cache: " + sqlite3_errmsg(db_));
+    }
+    int64_t added = 0;
+    try {
+        exec("BEGIN IMMEDIATE");
+        try {
+            Statement copy(db_,
+                           "INSERT OR IGNORE INTO main.responses (key, kind, request, response, created_unix)"
+                           " SELECT key, kind, request, response, created_unix FROM other.responses",
+                           other_path);
+            if (copy.step() != SQLITE_DONE) throw Error(other_path + ": request cache: " + sqlite3_errmsg(db_));
+            added = sqlite3_changes(db_);
+            exec("COMMIT");
+        } catch (...) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+    } catch (...) {
+        sqlite3_exec(db_, "DETACH DATABASE other", nullptr, nullptr, nullptr);
+        throw;
+    }
+    exec("DETACH DATABASE other");
+    return added;
+}
+
 }  // namespace flopwise::eval

@@ -225,10 +225,39 @@ Response response_from_json(RequestKind kind, const nlohmann::ordered_json& j) {
                 break;
             }
         }
+        if (const auto error = j.find("error"); error != j.end()) {
+            switch (kind) {
+                case RequestKind::loglikelihood: r.loglikelihood.error = error->get<std::string>(); break;
+                case RequestKind::rolling: r.rolling.error = error->get<std::string>(); break;
+                case RequestKind::generation: r.generation.error = error->get<std::string>(); break;
+            }
+        }
     } catch (const nlohmann::json::exception& e) {
         throw Error("stored " + to_string(kind) + " result is malformed: " + e.what());
     }
     return r;
+}
+
+Request request_from_json(const nlohmann::ordered_json& j) {
+    try {
+        const std::string kind = j.at("kind").get<std::string>();
+        if (kind == to_string(RequestKind::loglikelihood))
+            return Request::make_loglikelihood(j.at("context").get<std::string>(), j.at("continuation").get<std::string>());
+        if (kind == to_string(RequestKind::rolling)) return Request::make_rolling(j.at("text").get<std::string>());
+        if (kind == to_string(RequestKind::generation)) {
+            Request r = Request::make_generation(j.at("context").get<std::string>(), j.at("stop").get<std::vector<std::string>>(),
+                                                 j.at("max_tokens").get<int32_t>());
+            const auto& s = j.at("sampling");
+            r.generation.sampling.temperature = s.at("temperature").get<double>();
+            r.generation.sampling.top_p = s.at("top_p").get<double>();
+            r.generation.sampling.top_k = s.at("top_k").get<int32_t>();
+            r.generation.sampling.seed = s.at("seed").get<uint64_t>();
+            return r;
+        }
+        throw Error("request kind '" + kind + "' is unknown");
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(std::string("request is malformed: ") + e.what());
+    }
 }
 
 }  // namespace flopwise::eval

@@ -135,6 +135,7 @@ Json results_json(const Evaluation& ev, const RunInfo& info) {
                      {"suites_dir", info.suites_dir},
                      {"data_dir", info.data_dir}};
     j["machine"] = machine_info();
+    if (!info.ranks.is_null()) j["machine"]["ranks"] = info.ranks;
     j["build"] = build_info();
     Json tasks = Json::object();
     for (const auto& t : ev.tasks) tasks[t.plan.config->name] = task_json(t, ev.model.flops_counted);

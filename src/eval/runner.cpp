@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -30,15 +31,7 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 // the same way in both).
 Response normalized(const Response& response) {
     const std::string text = to_json(response).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    Response out = response_from_json(response.kind, nlohmann::ordered_json::parse(text));
-    if (response.error()) {
-        switch (out.kind) {
-            case RequestKind::loglikelihood: out.loglikelihood.error = response.error(); break;
-            case RequestKind::rolling: out.rolling.error = response.error(); break;
-            case RequestKind::generation: out.generation.error = response.error(); break;
-        }
-    }
-    return out;
+    return response_from_json(response.kind, nlohmann::ordered_json::parse(text));
 }
 
 template <typename Result>
@@ -107,45 +100,13 @@ std::vector<std::vector<size_t>> make_batches(const std::vector<Pending>& pendin
     return batches;
 }
 
-void run_requests(LanguageModel& model, const std::vector<Pending>& pending, Answers& answers, RequestCache* cache, Progress& progress,
-                  const std::string& label, const RunOptions& options, RequestCounts& counts) {
-    if (pending.empty()) return;
-    progress.start(label, static_cast<int64_t>(pending.size()));
-    for (RequestKind kind : {RequestKind::loglikelihood, RequestKind::rolling, RequestKind::generation}) {
-        std::vector<size_t> of_kind;
-        for (size_t i = 0; i < pending.size(); ++i)
-            if (pending[i].request->kind == kind) of_kind.push_back(i);
-        for (const auto& batch : make_batches(pending, of_kind, std::max<size_t>(options.batch_size, 1))) {
-            std::vector<const Request*> requests;
-            for (size_t i : batch) requests.push_back(pending[i].request);
-            const std::vector<Response> responses = ask(model, kind, requests);
-            if (responses.size() != requests.size())
-                throw Error("model '" + model.identity().spec + "' returned " + std::to_string(responses.size()) + " results for " +
-                            std::to_string(requests.size()) + " " + to_string(kind) + " requests");
-            std::vector<RequestCache::Entry> entries;
-            for (size_t j = 0; j < batch.size(); ++j) {
-                const Pending& p = pending[batch[j]];
-                Response response = normalized(responses[j]);
-                if (response.error()) {
-                    ++counts.failed;
-                } else {
-                    entries.push_back({p.key, to_string(kind), to_json(*p.request), to_json(response)});
-                }
-                answers[p.key] = std::move(response);
-            }
-            if (cache) cache->store(entries);
-            counts.computed += static_cast<int64_t>(batch.size());
-            progress.advance(static_cast<int64_t>(batch.size()));
-        }
-    }
-    progress.finish();
-}
-
 // Keys every request of the task and settles what it can without the model: duplicates within
-// the task, answers from earlier tasks of the run, answers in the cache. Returns the rest.
-std::vector<Pending> gather_requests(TaskResult& r, const std::string& model_key, Answers& answers, RequestCache* cache,
-                                     std::unordered_set<std::string>& in_task) {
+// the task, requests an earlier task of the run answers (`known`), answers in the cache. Returns
+// the rest.
+std::vector<Pending> gather_requests(TaskResult& r, const std::string& model_key, std::unordered_set<std::string>& known, Answers& answers,
+                                     RequestCache* cache, std::vector<std::string>& task_keys) {
     std::vector<Pending> pending;
+    std::unordered_set<std::string> in_task;
     r.request_keys.resize(r.plan.documents.size());
     for (size_t d = 0; d < r.plan.documents.size(); ++d) {
         for (const auto& request : r.plan.documents[d].requests) {
@@ -153,8 +114,9 @@ std::vector<Pending> gather_requests(TaskResult& r, const std::string& model_key
             r.request_keys[d].push_back(key);
             ++r.requests.total;
             if (!in_task.insert(key).second) continue;
+            task_keys.push_back(key);
             ++r.requests.unique;
-            if (answers.count(key)) {
+            if (!known.insert(key).second) {
                 ++r.requests.reused;
                 continue;
             }
@@ -240,44 +202,150 @@ uint64_t derived_seed(uint64_t seed, const std::string& name) {
     return std::stoull(sha256_hex(std::to_string(seed) + "/" + name).substr(0, 16), nullptr, 16);
 }
 
-Evaluation evaluate(LanguageModel& model, std::vector<TaskPlan> plans, const std::vector<SelectedGroup>& groups, const RunOptions& options) {
-    const auto started = Clock::now();
-    Evaluation ev;
-    ev.model = model.identity();
+int64_t RequestBatch::cost() const {
+    int64_t characters = 0;
+    std::unordered_set<std::string_view> contexts;
+    for (const Request* r : requests) {
+        switch (r->kind) {
+            case RequestKind::loglikelihood:
+                if (contexts.insert(r->loglikelihood.context).second) characters += static_cast<int64_t>(r->loglikelihood.context.size());
+                characters += static_cast<int64_t>(r->loglikelihood.continuation.size());
+                break;
+            case RequestKind::rolling: characters += static_cast<int64_t>(r->rolling.text.size()); break;
+            case RequestKind::generation:
+                characters += static_cast<int64_t>(r->generation.context.size()) + 4 * int64_t{r->generation.max_tokens};
+                break;
+        }
+    }
+    return characters;
+}
+
+std::vector<Response> answer_batch(LanguageModel& model, const RequestBatch& batch) {
+    const std::vector<Response> responses = ask(model, batch.kind, batch.requests);
+    if (responses.size() != batch.requests.size())
+        throw Error("model '" + model.identity().spec + "' returned " + std::to_string(responses.size()) + " results for " +
+                    std::to_string(batch.requests.size()) + " " + to_string(batch.kind) + " requests");
+    std::vector<Response> out;
+    out.reserve(responses.size());
+    for (const auto& response : responses) out.push_back(normalized(response));
+    return out;
+}
+
+std::vector<RequestCache::Entry> cache_entries(const RequestBatch& batch, const std::vector<Response>& responses) {
+    std::vector<RequestCache::Entry> entries;
+    for (size_t j = 0; j < batch.keys.size() && j < responses.size(); ++j)
+        if (!responses[j].error()) entries.push_back({batch.keys[j], to_string(batch.kind), to_json(*batch.requests[j]), to_json(responses[j])});
+    return entries;
+}
+
+EvaluationRun::EvaluationRun(const LanguageModel& model, std::vector<TaskPlan> plans, const RunOptions& options)
+    : options_(options), started_(Clock::now()) {
+    evaluation_.model = model.identity();
     for (const auto& plan : plans)
         for (const auto& document : plan.documents)
             for (const auto& request : document.requests)
                 if (!model.supports(request.kind))
-                    throw Error("model '" + ev.model.spec + "' (" + ev.model.backend + ") cannot answer " + to_string(request.kind) +
+                    throw Error("model '" + evaluation_.model.spec + "' (" + evaluation_.model.backend + ") cannot answer " + to_string(request.kind) +
                                 " requests, which task '" + plan.config->name + "' needs");
-    const std::string key_of_model = model_key(ev.model);
-    std::unique_ptr<RequestCache> cache;
-    if (!options.cache_path.empty()) cache = std::make_unique<RequestCache>(options.cache_path);
-    Progress progress(stderr, options.progress);
-    Answers answers;
+    model_key_ = eval::model_key(evaluation_.model);
+    if (!options_.cache_path.empty()) cache_ = std::make_unique<RequestCache>(options_.cache_path);
 
-    for (auto& plan : plans) {
+    // The tasks' requests are pointed into from the batches: the tasks are in place before any is planned.
+    evaluation_.tasks.resize(plans.size());
+    task_keys_.resize(plans.size());
+    task_seconds_.assign(plans.size(), 0.0);
+    std::unordered_set<std::string> known;
+    const size_t batch_size = std::max<size_t>(options_.batch_size, 1);
+    for (size_t t = 0; t < plans.size(); ++t) {
+        TaskResult& r = evaluation_.tasks[t];
+        r.plan = std::move(plans[t]);
         const auto task_started = Clock::now();
-        TaskResult r;
-        r.plan = std::move(plan);
-        std::unordered_set<std::string> in_task;
-        const std::vector<Pending> pending = gather_requests(r, key_of_model, answers, cache.get(), in_task);
-        run_requests(model, pending, answers, cache.get(), progress, r.plan.config->name, options, r.requests);
-        for (const auto& key : in_task) r.usage += answers.at(key).usage();
-        score_task(r, answers, options);
-        r.wall_seconds = seconds_since(task_started);
+        const std::vector<Pending> pending = gather_requests(r, model_key_, known, answers_, cache_.get(), task_keys_[t]);
+        for (RequestKind kind : {RequestKind::loglikelihood, RequestKind::rolling, RequestKind::generation}) {
+            std::vector<size_t> of_kind;
+            for (size_t i = 0; i < pending.size(); ++i)
+                if (pending[i].request->kind == kind) of_kind.push_back(i);
+            for (const auto& indexes : make_batches(pending, of_kind, batch_size)) {
+                RequestBatch batch;
+                batch.kind = kind;
+                batch.task = t;
+                for (size_t i : indexes) {
+                    batch.keys.push_back(pending[i].key);
+                    batch.requests.push_back(pending[i].request);
+                }
+                batches_.push_back(std::move(batch));
+            }
+        }
+        task_seconds_[t] += seconds_since(task_started);
+    }
+    recorded_.assign(batches_.size(), false);
+}
+
+EvaluationRun::~EvaluationRun() = default;
+
+void EvaluationRun::record(size_t index, std::vector<Response> responses, double seconds, bool store_in_cache) {
+    const RequestBatch& batch = batches_.at(index);
+    if (recorded_[index]) throw Error("batch " + std::to_string(index) + " was answered twice");
+    if (responses.size() != batch.keys.size())
+        throw Error("batch " + std::to_string(index) + ": " + std::to_string(responses.size()) + " answers for " + std::to_string(batch.keys.size()) +
+                    " requests");
+    for (const auto& response : responses)
+        if (response.kind != batch.kind)
+            throw Error("batch " + std::to_string(index) + ": a " + to_string(response.kind) + " answer to a " + to_string(batch.kind) + " request");
+    if (cache_ && store_in_cache) cache_->store(cache_entries(batch, responses));
+    RequestCounts& counts = evaluation_.tasks[batch.task].requests;
+    for (size_t j = 0; j < batch.keys.size(); ++j) {
+        if (responses[j].error()) ++counts.failed;
+        answers_[batch.keys[j]] = std::move(responses[j]);
+    }
+    counts.computed += static_cast<int64_t>(batch.keys.size());
+    task_seconds_[batch.task] += seconds;
+    recorded_[index] = true;
+}
+
+Evaluation EvaluationRun::finish(const std::vector<SelectedGroup>& groups) {
+    const auto unanswered = std::find(recorded_.begin(), recorded_.end(), false);
+    if (unanswered != recorded_.end())
+        throw Error("batch " + std::to_string(unanswered - recorded_.begin()) + " of " + std::to_string(batches_.size()) + " was never answered");
+    Evaluation ev = std::move(evaluation_);
+    for (size_t t = 0; t < ev.tasks.size(); ++t) {
+        const auto scoring_started = Clock::now();
+        TaskResult& r = ev.tasks[t];
+        for (const auto& key : task_keys_[t]) r.usage += answers_.at(key).usage();
+        score_task(r, answers_, options_);
+        r.wall_seconds = task_seconds_[t] + seconds_since(scoring_started);
         ev.requests.total += r.requests.total;
         ev.requests.reused += r.requests.reused;
         ev.requests.from_cache += r.requests.from_cache;
         ev.requests.computed += r.requests.computed;
         ev.requests.failed += r.requests.failed;
-        ev.tasks.push_back(std::move(r));
     }
-    ev.requests.unique = static_cast<int64_t>(answers.size());
-    for (const auto& [key, response] : answers) ev.usage += response.usage();
-    for (const auto& group : groups) ev.groups.push_back(score_group(group, ev.tasks, options));
-    ev.wall_seconds = seconds_since(started);
+    ev.requests.unique = static_cast<int64_t>(answers_.size());
+    for (const auto& [key, response] : answers_) ev.usage += response.usage();
+    for (const auto& group : groups) ev.groups.push_back(score_group(group, ev.tasks, options_));
+    ev.wall_seconds = seconds_since(started_);
+    batches_.clear();
     return ev;
+}
+
+Evaluation evaluate(LanguageModel& model, std::vector<TaskPlan> plans, const std::vector<SelectedGroup>& groups, const RunOptions& options) {
+    EvaluationRun run(model, std::move(plans), options);
+    const std::vector<RequestBatch>& batches = run.batches();
+    Progress progress(stderr, options.progress);
+    for (size_t b = 0; b < batches.size(); ++b) {
+        const size_t task = batches[b].task;
+        if (b == 0 || batches[b - 1].task != task) {
+            int64_t to_compute = 0;
+            for (size_t c = b; c < batches.size() && batches[c].task == task; ++c) to_compute += static_cast<int64_t>(batches[c].keys.size());
+            progress.start(run.task(task).config->name, to_compute);
+        }
+        const auto batch_started = Clock::now();
+        std::vector<Response> responses = answer_batch(model, batches[b]);
+        run.record(b, std::move(responses), seconds_since(batch_started));
+        progress.advance(static_cast<int64_t>(batches[b].keys.size()));
+        if (b + 1 == batches.size() || batches[b + 1].task != task) progress.finish();
+    }
+    return run.finish(groups);
 }
 
 }  // namespace flopwise::eval

@@ -31,6 +31,9 @@ public:
     std::optional<nlohmann::ordered_json> find(const std::string& key);
     void store(const std::vector<Entry>& entries);
     int64_t size();
+    // Copies every answer of another cache file into this one, keeping answers already here;
+    // returns how many were new. A file that is not a request cache throws Error.
+    int64_t merge(const std::string& other_path);
 
 private:
     void exec(const char* sql);

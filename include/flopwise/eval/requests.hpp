@@ -33,8 +33,10 @@ struct Response {
     const ComputeUsage& usage() const;
 };
 
-// Everything that determines a request's answer, as canonical JSON (the cache key covers it).
+// Everything that determines a request's answer, as canonical JSON (the cache key covers it),
+// and back.
 nlohmann::ordered_json to_json(const Request& request);
+Request request_from_json(const nlohmann::ordered_json& json);
 // The cache key: SHA-256 of the model's identity key and the canonical request.
 std::string request_key(const std::string& model_key, const Request& request);
 // What identifies a model's answers: a hash of its identity without the user's spelling of it
@@ -42,7 +44,8 @@ std::string request_key(const std::string& model_key, const Request& request);
 std::string model_key(const ModelIdentity& identity);
 nlohmann::ordered_json to_json(const ModelIdentity& identity);
 
-// Lossless round trip (doubles keep every bit) for the request cache and the samples files.
+// Lossless round trip (doubles keep every bit, an error message included) for the request cache,
+// the samples files and answers sent between processes.
 nlohmann::ordered_json to_json(const Response& response);
 Response response_from_json(RequestKind kind, const nlohmann::ordered_json& json);
 nlohmann::ordered_json to_json(const ComputeUsage& usage);

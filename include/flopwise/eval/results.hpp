@@ -26,6 +26,7 @@ struct RunInfo {
     std::map<std::string, int32_t> task_num_fewshot;  // --tasks NAME:K
     int32_t threads = 0;
     RunOptions options;
+    nlohmann::ordered_json ranks;  // a sharded run's ranks and their throughput (machine.ranks); null otherwise
 };
 
 nlohmann::ordered_json results_json(const Evaluation& evaluation, const RunInfo& info);

@@ -1,11 +1,16 @@
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "flopwise/eval/progress.hpp"
+#include "flopwise/eval/request_cache.hpp"
+#include "flopwise/eval/requests.hpp"
 #include "flopwise/eval/scoring.hpp"
 #include "flopwise/eval/statistics.hpp"
 #include "flopwise/eval/task_plan.hpp"
@@ -62,12 +67,62 @@ struct Evaluation {
     double wall_seconds = 0.0;
 };
 
-// Answers every request of the planned tasks and scores them. Requests are deduplicated across
-// the run and looked up in the cache first; the rest are ordered by length and sent in batches,
+// One call to the model: requests of one kind from one task, the choices that share a context
+// together.
+struct RequestBatch {
+    RequestKind kind = RequestKind::loglikelihood;
+    size_t task = 0;  // index of the task whose requests these are
+    std::vector<std::string> keys;
+    std::vector<const Request*> requests;  // parallel to keys; owned by whoever made the batch
+    // A measure of the work, for sharing batches out: characters the model reads, a context
+    // shared by several requests counted once, a generation's token budget at 4 characters a token.
+    int64_t cost() const;
+};
+
+// Sends one batch to the model. The answers come back in request order, in exactly the form an
+// answer read back from the cache has (so fresh and resumed runs score the same bits).
+std::vector<Response> answer_batch(LanguageModel& model, const RequestBatch& batch);
+
+// The answers of a batch worth keeping (those without an error), as request cache entries.
+std::vector<RequestCache::Entry> cache_entries(const RequestBatch& batch, const std::vector<Response>& responses);
+
+// An evaluation cut into its steps, so that the answering can happen anywhere (this process or
+// others): the constructor plans, keying every request, removing duplicates across the run and
+// taking what the cache holds, then cuts the rest into batches per task and kind, longest first,
 // the choices of one document (which share their context) in the same batch so the backend
-// computes that context once. Each batch's answers are cached as soon as they arrive. A model
-// that cannot answer a request kind a task needs is an Error before anything runs; an answer
-// with an error marks its document failed (excluded from the metrics, counted, never cached).
+// computes that context once. record() takes a batch's answers; finish() scores. A model that
+// cannot answer a request kind a task needs is an Error before anything runs; an answer with an
+// error marks its document failed (excluded from the metrics, counted, never cached).
+class EvaluationRun {
+public:
+    EvaluationRun(const LanguageModel& model, std::vector<TaskPlan> plans, const RunOptions& options);
+    ~EvaluationRun();
+    EvaluationRun(const EvaluationRun&) = delete;
+    EvaluationRun& operator=(const EvaluationRun&) = delete;
+
+    const std::vector<RequestBatch>& batches() const { return batches_; }
+    const TaskPlan& task(size_t index) const { return evaluation_.tasks.at(index).plan; }
+    const std::string& model_key() const { return model_key_; }
+    // Takes the answers to batches()[index], in request order, and the seconds they took. Good
+    // answers are stored in the request cache at once unless the caller stored them elsewhere.
+    void record(size_t index, std::vector<Response> responses, double seconds, bool store_in_cache = true);
+    // Scores every task and group; every batch must have been recorded.
+    Evaluation finish(const std::vector<SelectedGroup>& groups);
+
+private:
+    RunOptions options_;
+    std::string model_key_;
+    std::unique_ptr<RequestCache> cache_;
+    Evaluation evaluation_;
+    std::vector<RequestBatch> batches_;
+    std::vector<bool> recorded_;
+    std::vector<std::vector<std::string>> task_keys_;  // each task's unique request keys
+    std::vector<double> task_seconds_;
+    std::unordered_map<std::string, Response> answers_;
+    std::chrono::steady_clock::time_point started_;
+};
+
+// Plans, answers every batch in this process and scores: the whole evaluation in one call.
 Evaluation evaluate(LanguageModel& model, std::vector<TaskPlan> plans, const std::vector<SelectedGroup>& groups, const RunOptions& options);
 
 // A stable 64-bit seed for one figure's bootstrap, from the run seed and names.

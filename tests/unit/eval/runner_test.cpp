@@ -136,6 +136,41 @@ TEST_F(Runner, KilledRunResumesFromTheCacheWithIdenticalResults) {
     EXPECT_EQ(again.requests.computed, 0);
 }
 
+TEST_F(Runner, PlannedBatchesAnsweredInAnyOrderElsewhereScoreTheSame) {
+    test::FakeModel reference_model;
+    const std::string reference = scores_of(evaluate(reference_model, plans(mix_), {}, quiet()));
+
+    // As a sharded run does it: one model plans, another answers the batches, last first.
+    test::FakeModel planner, answerer;
+    EvaluationRun run(planner, plans(mix_), quiet());
+    const std::vector<RequestBatch>& batches = run.batches();
+    ASSERT_GT(batches.size(), 2u);
+    int64_t requests = 0;
+    for (size_t b = batches.size(); b-- > 0;) {
+        EXPECT_GT(batches[b].cost(), 0);
+        requests += static_cast<int64_t>(batches[b].keys.size());
+        run.record(b, answer_batch(answerer, batches[b]), 0.0);
+    }
+    EXPECT_THROW(run.record(0, answer_batch(answerer, batches[0]), 0.0), Error);
+    EXPECT_TRUE(planner.asked.empty());
+    EXPECT_EQ(answerer.batches.size(), reference_model.batches.size() + 1);
+    const Evaluation ev = run.finish({});
+    EXPECT_EQ(scores_of(ev), reference);
+    EXPECT_EQ(ev.requests.computed, requests);
+}
+
+TEST_F(Runner, AnEvaluationWithUnansweredBatchesCannotFinish) {
+    test::FakeModel model;
+    EvaluationRun run(model, plans({{"arc_easy", 4}}), quiet());
+    ASSERT_FALSE(run.batches().empty());
+    try {
+        run.finish({});
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("was never answered"), std::string::npos) << e.what();
+    }
+}
+
 TEST_F(Runner, FailedAnswersAreRecordedNotScoredNotCached) {
     const std::string cache = test::temp_dir("failures") + "/requests.sqlite";
     const std::vector<std::pair<std::string, int64_t>> tasks = {{"arc_easy", 20}};
