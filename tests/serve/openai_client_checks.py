@@ -81,23 +81,21 @@ def echo_logprobs(client, args):
         assert all(len(t) <= 3 for t in choice.logprobs.top_logprobs[1:])
     ids = [int(t) for t in flopwise(args, "tokenize", "--text", prompt).split()]
     by_ids = client.completions.create(model=args.model, prompt=ids, max_tokens=0, echo=True, logprobs=1).choices[0]
-    assert by_ids.logprobs.token_logprobs == batch.choices[0].logprobs.token_logprobs[:len(ids)] or \
-        by_ids.logprobs.token_logprobs == client.completions.create(
-            model=args.model, prompt=prompt, max_tokens=0, echo=True, logprobs=1).choices[0].logprobs.token_logprobs
+    assert by_ids.logprobs.token_logprobs == batch.choices[0].logprobs.token_logprobs
 
 
 def completions(client, args):
     """Greedy generation equals `flopwise generate`; stop strings, lengths and seeds behave."""
     prompt = "The capital of France is"
-    expected = json.loads(flopwise(args, "generate", "--prompt", prompt, "--max-tokens", "12", "--json"))
-    r = client.completions.create(model=args.model, prompt=prompt, max_tokens=12, temperature=0)
+    expected = json.loads(flopwise(args, "generate", "--prompt", prompt, "--max-tokens", "8", "--json"))
+    r = client.completions.create(model=args.model, prompt=prompt, max_tokens=8, temperature=0)
     assert r.choices[0].text == expected["text"], (r.choices[0].text, expected["text"])
     assert r.usage.prompt_tokens == expected["prompt_tokens"] and r.usage.completion_tokens == expected["generated_tokens"], r.usage
     assert r.choices[0].finish_reason == ("length" if expected["finish_reason"] == "length" else "stop")
     assert r.object == "text_completion" and r.model == args.model
     # A stop string taken from the greedy text cuts it there.
     cut = expected["text"].strip().split(" ")[1]
-    r = client.completions.create(model=args.model, prompt=prompt, max_tokens=12, temperature=0, stop=[cut])
+    r = client.completions.create(model=args.model, prompt=prompt, max_tokens=8, temperature=0, stop=[cut])
     assert r.choices[0].finish_reason == "stop" and r.choices[0].text == expected["text"][:expected["text"].index(cut)], r.choices[0]
     # Generated-token log-probs: the greedy token is the top one.
     r = client.completions.create(model=args.model, prompt=prompt, max_tokens=4, temperature=0, logprobs=2)
@@ -106,7 +104,7 @@ def completions(client, args):
     for tok, token_lp, top in zip(lp.tokens, lp.token_logprobs, lp.top_logprobs):
         assert max(top, key=top.get) == tok and close(top[tok], token_lp, 1e-12), (tok, token_lp, top)
     # Seeded sampling repeats; another seed is allowed to differ.
-    sampled = [client.completions.create(model=args.model, prompt=prompt, max_tokens=10, temperature=1.0, top_p=0.9, seed=s)
+    sampled = [client.completions.create(model=args.model, prompt=prompt, max_tokens=6, temperature=1.0, top_p=0.9, seed=s)
                .choices[0].text for s in (11, 11)]
     assert sampled[0] == sampled[1], sampled
     models = client.models.list()
@@ -118,7 +116,7 @@ def chat(client, args):
     messages = [{"role": "system", "content": "Answer in one word."}, {"role": "user", "content": "What colour is the sky?"}]
     rendered = "<bos><start_of_turn>user\nAnswer in one word.\n\nWhat colour is the sky?<end_of_turn>\n<start_of_turn>model\n"
     n_tokens = len(flopwise(args, "tokenize", "--special", "--no-bos", "--text", rendered).split())
-    r = client.chat.completions.create(model=args.model, messages=messages, max_tokens=16, temperature=0)
+    r = client.chat.completions.create(model=args.model, messages=messages, max_tokens=8, temperature=0)
     choice = r.choices[0]
     assert r.object == "chat.completion" and choice.message.role == "assistant"
     assert isinstance(choice.message.content, str) and choice.message.content, choice
@@ -126,7 +124,7 @@ def chat(client, args):
     assert r.usage.prompt_tokens == n_tokens, (r.usage, n_tokens)
     assert "<end_of_turn>" not in choice.message.content
     # The same conversation again, with log-probs: same text, greedy tokens on top.
-    r2 = client.chat.completions.create(model=args.model, messages=messages, max_tokens=16, temperature=0, logprobs=True, top_logprobs=3)
+    r2 = client.chat.completions.create(model=args.model, messages=messages, max_tokens=8, temperature=0, logprobs=True, top_logprobs=3)
     assert r2.choices[0].message.content == choice.message.content
     content = r2.choices[0].logprobs.content
     assert len(content) == r2.usage.completion_tokens
@@ -139,21 +137,21 @@ def chat(client, args):
 def streaming(client, args):
     """Streamed text, put together, equals the non-streamed text; usage arrives when asked for."""
     prompt = "Once upon a time"
-    whole = client.completions.create(model=args.model, prompt=prompt, max_tokens=16, temperature=0)
-    chunks = list(client.completions.create(model=args.model, prompt=prompt, max_tokens=16, temperature=0, stream=True,
+    whole = client.completions.create(model=args.model, prompt=prompt, max_tokens=10, temperature=0)
+    chunks = list(client.completions.create(model=args.model, prompt=prompt, max_tokens=10, temperature=0, stream=True,
                                             stream_options={"include_usage": True}))
     text = "".join(c.choices[0].text for c in chunks if c.choices)
     assert text == whole.choices[0].text, (text, whole.choices[0].text)
     assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == whole.choices[0].finish_reason
     assert chunks[-1].usage.completion_tokens == whole.usage.completion_tokens, chunks[-1]
     stop = whole.choices[0].text.split(" ")[2]
-    cut = client.completions.create(model=args.model, prompt=prompt, max_tokens=16, temperature=0, stop=[stop])
+    cut = client.completions.create(model=args.model, prompt=prompt, max_tokens=10, temperature=0, stop=[stop])
     streamed = "".join(c.choices[0].text for c in client.completions.create(
-        model=args.model, prompt=prompt, max_tokens=16, temperature=0, stop=[stop], stream=True) if c.choices)
+        model=args.model, prompt=prompt, max_tokens=10, temperature=0, stop=[stop], stream=True) if c.choices)
     assert streamed == cut.choices[0].text and stop not in streamed, (streamed, cut.choices[0].text)
     messages = [{"role": "user", "content": "Write a short greeting."}]
-    chat_whole = client.chat.completions.create(model=args.model, messages=messages, max_tokens=12, temperature=0)
-    chat_chunks = list(client.chat.completions.create(model=args.model, messages=messages, max_tokens=12, temperature=0, stream=True))
+    chat_whole = client.chat.completions.create(model=args.model, messages=messages, max_tokens=8, temperature=0)
+    chat_chunks = list(client.chat.completions.create(model=args.model, messages=messages, max_tokens=8, temperature=0, stream=True))
     assert chat_chunks[0].choices[0].delta.role == "assistant"
     chat_text = "".join(c.choices[0].delta.content or "" for c in chat_chunks)
     assert chat_text == chat_whole.choices[0].message.content, (chat_text, chat_whole.choices[0].message.content)
@@ -216,10 +214,10 @@ def concurrency(client, args):
             return r.choices[0].logprobs.token_logprobs, r.choices[0].logprobs.top_logprobs
         if i % 4 == 1:
             r = client.chat.completions.create(model=args.model, messages=[{"role": "user", "content": f"Count to {i}."}],
-                                               max_tokens=8, temperature=0)
+                                               max_tokens=5, temperature=0)
             return r.choices[0].message.content, r.usage.completion_tokens
         sampling = {"temperature": 0.8, "seed": i} if i % 4 == 2 else {"temperature": 0}
-        r = client.completions.create(model=args.model, prompt=f"Story {i}: In a small village", max_tokens=8 + i % 3, **sampling)
+        r = client.completions.create(model=args.model, prompt=f"Story {i}: In a small village", max_tokens=4 + i % 3, **sampling)
         return r.choices[0].text, r.choices[0].finish_reason, r.usage.completion_tokens
 
     sequential = [request(i) for i in range(16)]
@@ -232,7 +230,17 @@ def concurrency(client, args):
     print("scheduler:", json.dumps(health))
 
 
-CHECKS = {f.__name__: f for f in (echo_logprobs, completions, chat, streaming, errors, concurrency)}
+def gguf_template_chat(client, args):
+    """A server started without --chat-template uses the template recognised in the GGUF (SmolLM2's)."""
+    rendered = ("<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
+                "<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\n")
+    n_tokens = len(flopwise(args, "tokenize", "--special", "--no-bos", "--text", rendered).split())
+    r = client.chat.completions.create(model=args.model, messages=[{"role": "user", "content": "Hi!"}], max_tokens=6, temperature=0)
+    assert r.usage.prompt_tokens == n_tokens, (r.usage, n_tokens)
+    assert r.choices[0].message.content and "<|im_end|>" not in r.choices[0].message.content, r.choices[0]
+
+
+CHECKS = {f.__name__: f for f in (echo_logprobs, completions, chat, streaming, errors, concurrency, gguf_template_chat)}
 
 
 def main():

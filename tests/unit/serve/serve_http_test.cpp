@@ -73,6 +73,17 @@ private:
     int port_ = 0;
 };
 
+std::string check_command(const std::string& name, const ServerProcess& server, const std::string& model_name, const std::string& gguf) {
+    return test::python() + " " + test::source_path("tests/serve/openai_client_checks.py") + " " + name + " --base-url " +
+           server.base_url() + " --model " + model_name + " --flopwise " + test::binary_path("flopwise") + " --gguf " + gguf;
+}
+
+void run_check(const std::string& command) {
+    std::string output;
+    EXPECT_NO_THROW(output = test::run_command(command)) << command;
+    std::printf("%s", output.c_str());
+}
+
 class ServeHttp : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
@@ -84,14 +95,7 @@ protected:
         delete server_;
         delete model_;
     }
-    static void check(const std::string& name) {
-        const std::string command = test::python() + " " + test::source_path("tests/serve/openai_client_checks.py") + " " + name +
-                                    " --base-url " + server_->base_url() + " --model gemma-test --flopwise " +
-                                    test::binary_path("flopwise") + " --gguf " + *model_;
-        std::string output;
-        EXPECT_NO_THROW(output = test::run_command(command)) << command;
-        std::printf("%s", output.c_str());
-    }
+    static void check(const std::string& name) { run_check(check_command(name, *server_, "gemma-test", *model_)); }
     static std::string* model_;
     static ServerProcess* server_;
 };
@@ -104,6 +108,12 @@ TEST_F(ServeHttp, ChatCompletionsThroughTheGemmaTemplate) { check("chat"); }
 TEST_F(ServeHttp, StreamingGivesTheSameTextAsOneResponse) { check("streaming"); }
 TEST_F(ServeHttp, ErrorsAreOpenAiStyleWithHttpStatuses) { check("errors"); }
 TEST_F(ServeHttp, SixteenConcurrentRequestsGiveTheSequentialResults) { check("concurrency"); }
+
+TEST(ServeSmolLm, ChatUsesTheTemplateRecognisedInTheGguf) {
+    const std::string model = test::model_path("smollm2-135m");
+    const ServerProcess server(model, {"--max-context", "256"});
+    run_check(check_command("gguf_template_chat", server, "SmolLM2-135M-Instruct.Q4_1", model));
+}
 
 }  // namespace
 }  // namespace flopwise
