@@ -63,6 +63,9 @@ struct GenerationResult {
 // Called after each generated token of request `index` (finish_reason empty) and once when it
 // ends (finish_reason set, text cut at the stop string). Returning false cancels that request.
 using GenerationObserver = std::function<bool(size_t index, const GenerationResult& progress)>;
+// Called before each decode step with the number of requests still running; the requests it
+// returns join the running ones (continuous batching). They are numbered after those before them.
+using GenerationSource = std::function<std::vector<GenerationRequest>(size_t running)>;
 
 // Per-token log-probs of a token sequence, each given everything before it, from position
 // `first` on (earlier positions are computed but their logits are not).
@@ -103,10 +106,11 @@ public:
     SequenceScore score_sequence(std::span<const TokenId> tokens, ComputeUsage* usage = nullptr, size_t first = 0);
     GenerationResult generate(const GenerationRequest& request, ComputeUsage* usage = nullptr);
     // Generates for several requests together: each prompt is prefilled, then every decode step
-    // pushes one token of each unfinished request through the transformer at once. Each result is
-    // identical to generate() on that request alone (batch invariance; each has its own sampler).
+    // pushes one token of each unfinished request through the transformer at once; `more` (when
+    // set) adds requests while others run. Each result is identical to generate() on that request
+    // alone (batch invariance; each has its own sampler). Results are in the order requests came.
     std::vector<GenerationResult> generate(std::span<const GenerationRequest> requests, const GenerationObserver& observer,
-                                           ComputeUsage* usage = nullptr);
+                                           ComputeUsage* usage = nullptr, const GenerationSource& more = {});
 
 private:
     struct Impl;

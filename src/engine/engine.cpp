@@ -76,6 +76,43 @@ std::optional<engine::LogitResult> Engine::Impl::prefill(engine::KvSequence& seq
     return std::nullopt;
 }
 
+std::vector<engine::LogitResult> Engine::Impl::prefill_together(std::span<engine::KvSequence* const> sequences,
+                                                                std::span<const std::span<const TokenId>> prompts,
+                                                                std::span<const engine::LogitQuery> last_rows, ComputeUsage* usage) {
+    for (size_t i = 0; i < sequences.size(); ++i) {
+        if (sequences[i]->length() + static_cast<int64_t>(prompts[i].size()) > max_context)
+            throw Error("sequence of " + std::to_string(sequences[i]->length() + prompts[i].size()) +
+                        " tokens exceeds the context length " + std::to_string(max_context));
+        sequences[i]->reserve_more(static_cast<int32_t>(prompts[i].size()));
+    }
+    std::vector<engine::LogitResult> out(sequences.size());
+    const size_t step_rows = static_cast<size_t>(options.batch_tokens);
+    size_t next = 0, done = 0;  // the prompt being packed and how much of it has been stepped
+    while (next < sequences.size()) {
+        std::vector<engine::BatchSegment> segments;
+        std::vector<engine::LogitQuery> queries;
+        std::vector<size_t> owners;  // the prompt each query ends
+        size_t rows = 0;
+        while (next < sequences.size() && rows < step_rows) {
+            const size_t take = std::min(step_rows - rows, prompts[next].size() - done);
+            segments.push_back({sequences[next], prompts[next].subspan(done, take)});
+            rows += take;
+            done += take;
+            if (done == prompts[next].size()) {
+                engine::LogitQuery query = last_rows[next];
+                query.row = static_cast<int64_t>(rows) - 1;
+                queries.push_back(std::move(query));
+                owners.push_back(next);
+                ++next;
+                done = 0;
+            }
+        }
+        auto results = step(segments, queries, usage);
+        for (size_t q = 0; q < owners.size(); ++q) out[owners[q]] = std::move(results[q]);
+    }
+    return out;
+}
+
 std::vector<ScoreResult> Engine::score(const std::vector<ScoreRequest>& requests, ComputeUsage* usage) {
     Impl& m = *impl_;
     // Left-truncate each context so that context + continuation (less its last token) fits.

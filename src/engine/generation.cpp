@@ -1,4 +1,5 @@
 #include <chrono>
+#include <deque>
 #include <memory>
 
 #include "engine_impl.hpp"
@@ -50,10 +51,11 @@ GenerationResult Engine::generate(const GenerationRequest& request, ComputeUsage
 }
 
 std::vector<GenerationResult> Engine::generate(std::span<const GenerationRequest> requests, const GenerationObserver& observer,
-                                               ComputeUsage* usage) {
+                                               ComputeUsage* usage, const GenerationSource& more) {
     Impl& m = *impl_;
     for (size_t i = 0; i < requests.size(); ++i) validate(requests[i], i);
-    std::vector<GenerationResult> out(requests.size());
+    std::vector<GenerationResult> out;
+    std::deque<GenerationRequest> joined;  // requests from `more`, kept at stable addresses
     const auto decode_start = Clock::now();
     auto finish = [&](size_t index, const char* reason) {
         out[index].finish_reason = reason;
@@ -62,19 +64,44 @@ std::vector<GenerationResult> Engine::generate(std::span<const GenerationRequest
     };
 
     std::vector<std::unique_ptr<Decoding>> active;
-    for (size_t i = 0; i < requests.size(); ++i) {
-        auto decoding = std::make_unique<Decoding>(i, requests[i], m.config);
-        if (requests[i].max_tokens == 0) continue;
+    // Requests starting together have their prompts packed into shared steps.
+    auto start = [&](std::span<const GenerationRequest* const> starting) {
+        const size_t first = active.size();
+        for (const GenerationRequest* request : starting) {
+            const size_t index = out.size();
+            validate(*request, index);
+            out.emplace_back();
+            if (request->max_tokens == 0) finish(index, "length");
+            else active.push_back(std::make_unique<Decoding>(index, *request, m.config));
+        }
+        std::vector<engine::KvSequence*> sequences;
+        std::vector<std::span<const TokenId>> prompts;
+        std::vector<engine::LogitQuery> last_rows;
+        for (size_t i = first; i < active.size(); ++i) {
+            sequences.push_back(&active[i]->sequence);
+            prompts.emplace_back(active[i]->request.prompt);
+            last_rows.push_back({0, {}, active[i]->keep_logits(), active[i]->request.top_logprobs});
+        }
         const auto prefill_start = Clock::now();
-        decoding->next = m.prefill(decoding->sequence, requests[i].prompt, {}, decoding->keep_logits(),
-                                   requests[i].top_logprobs, usage);
-        out[i].prefill_seconds = seconds_since(prefill_start);
-        active.push_back(std::move(decoding));
-    }
-    for (size_t i = 0; i < requests.size(); ++i)
-        if (requests[i].max_tokens == 0) finish(i, "length");
+        auto logits = m.prefill_together(sequences, prompts, last_rows, usage);
+        for (size_t i = first; i < active.size(); ++i) active[i]->next = std::move(logits[i - first]);
+        for (size_t i = first; i < active.size(); ++i) out[active[i]->index].prefill_seconds = seconds_since(prefill_start);
+    };
+    std::vector<const GenerationRequest*> initial;
+    for (const auto& request : requests) initial.push_back(&request);
+    start(initial);
 
-    while (!active.empty()) {
+    while (true) {
+        if (more) {
+            std::vector<const GenerationRequest*> starting;
+            for (auto& request : more(active.size())) {
+                joined.push_back(std::move(request));
+                starting.push_back(&joined.back());
+            }
+            start(starting);
+        }
+        if (active.empty()) break;
+
         // Each request takes its next token; those that go on feed it in the next step together.
         std::vector<std::unique_ptr<Decoding>> going_on;
         for (auto& d : active) {
@@ -107,7 +134,7 @@ std::vector<GenerationResult> Engine::generate(std::span<const GenerationRequest
             }
         }
         active = std::move(going_on);
-        if (active.empty()) break;
+        if (active.empty()) continue;
 
         std::vector<engine::BatchSegment> segments;
         std::vector<engine::LogitQuery> queries;

@@ -110,8 +110,23 @@ void Scheduler::run_batch(std::deque<Job>& batch) {
         }
         return going_on;
     };
+    // Generation requests that arrive meanwhile join the running ones (continuous batching), in
+    // queue order: a scoring request at the front stops the joining so that it is not starved.
+    const GenerationSource more = [&](size_t running) {
+        std::vector<GenerationRequest> joining;
+        std::lock_guard lock(mutex_);
+        while (!stopping_ && !queue_.empty() && !queue_.front().is_score && running + joining.size() < parallel_) {
+            batch.push_back(std::move(queue_.front()));
+            queue_.pop_front();
+            generations.push_back(&batch.back());
+            joining.push_back(batch.back().generation);
+        }
+        stats_.requests += static_cast<int64_t>(joining.size());
+        stats_.largest_batch = std::max(stats_.largest_batch, static_cast<int64_t>(running + joining.size()));
+        return joining;
+    };
     try {
-        auto results = engine_.generate(requests, observer);
+        auto results = engine_.generate(requests, observer, nullptr, more);
         for (size_t i = 0; i < generations.size(); ++i)
             if (!generations[i]->done) generations[i]->generated.set_value(std::move(results[i]));
     } catch (...) {

@@ -13,8 +13,9 @@ namespace flopwise::serve {
 
 // Runs requests from many HTTP threads on one engine (which is not thread-safe): requests queue,
 // and one worker takes whatever has arrived, up to `parallel` requests, and runs them as one
-// batch (scoring requests through Engine::score, generation requests decoded in lockstep through
-// the batched Engine::generate). Batching never changes a result: the engine is batch-invariant.
+// batch: scoring requests through Engine::score, generation requests decoded in lockstep through
+// the batched Engine::generate, which new generation requests join between decode steps while
+// fewer than `parallel` run. Batching never changes a result: the engine is batch-invariant.
 class Scheduler {
 public:
     // Called on the worker thread after each generated token and once at the end (finish_reason
@@ -24,7 +25,7 @@ public:
     struct Stats {
         int64_t batches = 0;
         int64_t requests = 0;
-        int64_t largest_batch = 0;
+        int64_t largest_batch = 0;  // most requests run together
     };
 
     Scheduler(Engine& engine, int32_t parallel);

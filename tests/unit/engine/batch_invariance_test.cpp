@@ -117,10 +117,20 @@ TEST_P(BatchInvariance, GenerationIsIdenticalAloneAndDecodedTogether) {
     }
     std::vector<size_t> progress_calls(requests.size(), 0);
     std::vector<size_t> finish_calls(requests.size(), 0);
-    const auto together = engine->generate(requests, [&](size_t index, const GenerationResult& p) {
+    // Two start; the others join while they run (after the first and the third decode step).
+    size_t calls = 0;
+    const GenerationSource more = [&](size_t) {
+        ++calls;
+        if (calls == 1) return std::vector<GenerationRequest>{requests[2]};
+        if (calls == 3) return std::vector<GenerationRequest>{requests[3]};
+        return std::vector<GenerationRequest>{};
+    };
+    const auto observe = [&](size_t index, const GenerationResult& p) {
         ++(p.finish_reason.empty() ? progress_calls : finish_calls)[index];
         return true;
-    });
+    };
+    const auto together = engine->generate(std::span<const GenerationRequest>(requests.data(), 2), observe, nullptr, more);
+    ASSERT_EQ(together.size(), requests.size());
     for (size_t i = 0; i < requests.size(); ++i) {
         const GenerationResult alone = engine->generate(requests[i]);
         const std::string what = "request " + std::to_string(i);
