@@ -41,7 +41,8 @@ int run(Args& args) {
         sigwait(&signals, &signal);
         server.stop();
     });
-    std::printf("flopwise serve: model '%s' listening on http://%s:%d/v1\n", server.model_name().c_str(), options.host.c_str(), port);
+    std::printf("flopwise serve: model '%s' listening on http://%s:%d/v1 (%s)\n", server.model_name().c_str(), options.host.c_str(),
+                port, server.chat_template_summary().c_str());
     std::fflush(stdout);
     server.listen();
     stopper.join();

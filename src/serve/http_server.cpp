@@ -162,6 +162,8 @@ Server::~Server() = default;
 
 const std::string& Server::model_name() const { return impl_->options.model_name; }
 
+std::string Server::chat_template_summary() const { return impl_->api.chat_template_summary(); }
+
 int Server::bind() {
     const auto& o = impl_->options;
     const int port = o.port == 0 ? impl_->http.bind_to_any_port(o.host) : (impl_->http.bind_to_port(o.host, o.port) ? o.port : -1);

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -37,6 +38,10 @@ public:
               std::string no_template_reason);
 
     const std::string& model_name() const { return model_name_; }
+    // "chat template NAME", or why chat requests are refused.
+    std::string chat_template_summary() const {
+        return chat_template_ ? "chat template " + chat_template_->name() : "chat unavailable: " + no_template_reason_;
+    }
     ordered_json models() const;
 
     std::vector<PreparedPrompt> prepare_completion(const CompletionRequest& request) const;

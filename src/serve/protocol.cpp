@@ -1,6 +1,5 @@
 #include "flopwise/serve/protocol.hpp"
 
-#include <cmath>
 #include <functional>
 #include <map>
 

@@ -28,6 +28,8 @@ public:
     ~Server();
 
     const std::string& model_name() const;
+    // "chat template NAME", or why chat requests are refused (no or an unknown template).
+    std::string chat_template_summary() const;
     // Binds the listening socket and returns its port; throws Error when it cannot.
     int bind();
     // Serves until stop() (from another thread).
