@@ -32,6 +32,8 @@ int run(Args& args) {
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    // A client that hangs up mid-response makes the write fail; it must not end the process.
+    std::signal(SIGPIPE, SIG_IGN);
 
     auto engine = Engine::load(spec, engine_opts);
     serve::Server server(*engine, options);

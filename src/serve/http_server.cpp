@@ -88,7 +88,7 @@ struct Server::Impl {
         http.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
             const auto stats = scheduler.stats();
             res.set_content(dump({{"status", "ok"}, {"batches", stats.batches}, {"requests", stats.requests},
-                                  {"largest_batch", stats.largest_batch}}),
+                                  {"largest_batch", stats.largest_batch}, {"cancelled", stats.cancelled}}),
                             "application/json");
         });
         http.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {

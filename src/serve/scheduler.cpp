@@ -107,6 +107,9 @@ void Scheduler::run_batch(std::deque<Job>& batch) {
         if (!progress.finish_reason.empty()) {
             job.generated.set_value(progress);
             job.done = true;
+        } else if (!going_on) {
+            std::lock_guard lock(mutex_);
+            ++stats_.cancelled;
         }
         return going_on;
     };

@@ -7,9 +7,12 @@ Each CHECK raises AssertionError (exit 1) on any difference from what the engine
 """
 import argparse
 import concurrent.futures
+import http.client
 import json
+import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -158,6 +161,29 @@ def streaming(client, args):
     assert chat_chunks[-1].choices[0].finish_reason == chat_whole.choices[0].finish_reason
 
 
+def health(args):
+    with urllib.request.urlopen(args.base_url.removesuffix("/v1") + "/health", timeout=30) as response:
+        return json.loads(response.read())
+
+
+def client_hangs_up(client, args):
+    """A streaming client that goes away mid-generation gets its request cancelled; the server lives on."""
+    before = health(args)["cancelled"]
+    host, port = args.base_url.removeprefix("http://").removesuffix("/v1").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=120)
+    body = json.dumps({"model": args.model, "prompt": "Tell me a long story.", "max_tokens": 400, "temperature": 0, "stream": True})
+    connection.request("POST", "/v1/completions", body=body, headers={"Content-Type": "application/json"})
+    response = connection.getresponse()
+    assert response.status == 200 and response.readline().startswith(b"data: "), response.status
+    connection.sock.shutdown(socket.SHUT_RDWR)
+    connection.close()
+    deadline = time.time() + 120
+    while health(args)["cancelled"] == before:
+        assert time.time() < deadline, "the abandoned generation was not cancelled"
+        time.sleep(0.2)
+    assert client.completions.create(model=args.model, prompt="hi", max_tokens=1).usage.prompt_tokens > 0
+
+
 def errors(client, args):
     """OpenAI-style errors with the right HTTP statuses."""
     status, body = raw_post(args, "/completions", b'{"model": "x", "prompt": ')
@@ -225,9 +251,7 @@ def concurrency(client, args):
         parallel = list(pool.map(request, range(16)))
     for i, (a, b) in enumerate(zip(sequential, parallel)):
         assert a == b, (i, a, b)
-    with urllib.request.urlopen(args.base_url.removesuffix("/v1") + "/health", timeout=30) as response:
-        health = json.loads(response.read())
-    print("scheduler:", json.dumps(health))
+    print("scheduler:", json.dumps(health(args)))
 
 
 def gguf_template_chat(client, args):
@@ -240,7 +264,8 @@ def gguf_template_chat(client, args):
     assert r.choices[0].message.content and "<|im_end|>" not in r.choices[0].message.content, r.choices[0]
 
 
-CHECKS = {f.__name__: f for f in (echo_logprobs, completions, chat, streaming, errors, concurrency, gguf_template_chat)}
+CHECKS = {f.__name__: f for f in (echo_logprobs, completions, chat, streaming, client_hangs_up, errors, concurrency,
+                                          gguf_template_chat)}
 
 
 def main():

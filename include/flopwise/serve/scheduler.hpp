@@ -26,6 +26,7 @@ public:
         int64_t batches = 0;
         int64_t requests = 0;
         int64_t largest_batch = 0;  // most requests run together
+        int64_t cancelled = 0;      // generations stopped because their client went away
     };
 
     Scheduler(Engine& engine, int32_t parallel);

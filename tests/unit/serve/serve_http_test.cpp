@@ -107,6 +107,7 @@ TEST_F(ServeHttp, CompletionsMatchTheEnginesGeneration) { check("completions"); 
 TEST_F(ServeHttp, ChatCompletionsThroughTheGemmaTemplate) { check("chat"); }
 TEST_F(ServeHttp, StreamingGivesTheSameTextAsOneResponse) { check("streaming"); }
 TEST_F(ServeHttp, ErrorsAreOpenAiStyleWithHttpStatuses) { check("errors"); }
+TEST_F(ServeHttp, AClientHangingUpMidStreamCancelsItsGeneration) { check("client_hangs_up"); }
 TEST_F(ServeHttp, SixteenConcurrentRequestsGiveTheSequentialResults) { check("concurrency"); }
 
 TEST(ServeSmolLm, ChatUsesTheTemplateRecognisedInTheGguf) {
