@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -19,15 +20,25 @@ struct SamplingOptions {
     uint64_t seed = 0;
 };
 
+// A token and its log-probability at one position (log-softmax in float64).
+struct TokenLogprob {
+    TokenId token = 0;
+    double logprob = 0.0;
+};
+// The `k` most likely tokens at one position, most likely first (ties: lower id first).
+using TopLogprobs = std::vector<TokenLogprob>;
+
 // Log-probability of `continuation` given `context` (token ids; the context must not be empty).
 struct ScoreRequest {
     std::vector<TokenId> context;
     std::vector<TokenId> continuation;
+    int32_t top_logprobs = 0;  // also list this many most likely tokens at each continuation position
 };
 struct ScoreResult {
     std::vector<double> token_logprobs;  // one per continuation token
     double logprob = 0.0;                // their sum
     bool greedy = false;                 // every continuation token is the argmax at its position
+    std::vector<TopLogprobs> top_logprobs;  // one per continuation token when top_logprobs > 0
 };
 
 struct GenerationRequest {
@@ -36,14 +47,25 @@ struct GenerationRequest {
     std::vector<std::string> stop;  // generation ends when the text contains one; it is cut there
     SamplingOptions sampling;
     bool ignore_eos = false;        // keep going past end-of-generation tokens (benchmarks)
+    bool logprobs = false;          // report each generated token's log-probability
+    int32_t top_logprobs = 0;       // and this many most likely tokens at each step
 };
 struct GenerationResult {
     std::vector<TokenId> tokens;
     std::string text;
-    std::string finish_reason;  // "stop" (a stop string), "eos" (end-of-generation token), "length", "context"
+    // "stop" (a stop string), "eos" (end-of-generation token), "length", "context", "cancelled"
+    std::string finish_reason;
+    std::vector<double> token_logprobs;     // per generated token when logprobs is set (unaffected by temperature)
+    std::vector<TopLogprobs> top_logprobs;  // per generated token when top_logprobs > 0
     double prefill_seconds = 0.0;
     double decode_seconds = 0.0;
 };
+// Called after each generated token of request `index` (finish_reason empty) and once when it
+// ends (finish_reason set, text cut at the stop string). Returning false cancels that request.
+using GenerationObserver = std::function<bool(size_t index, const GenerationResult& progress)>;
+// Called before each decode step with the number of requests still running; the requests it
+// returns join the running ones (continuous batching). They are numbered after those before them.
+using GenerationSource = std::function<std::vector<GenerationRequest>(size_t running)>;
 
 // Per-token log-probs of a token sequence, each given everything before it, from position
 // `first` on (earlier positions are computed but their logits are not).
@@ -83,6 +105,12 @@ public:
     // One pass over `tokens` (at most max_context of them), scoring the tokens after position `first`.
     SequenceScore score_sequence(std::span<const TokenId> tokens, ComputeUsage* usage = nullptr, size_t first = 0);
     GenerationResult generate(const GenerationRequest& request, ComputeUsage* usage = nullptr);
+    // Generates for several requests together: each prompt is prefilled, then every decode step
+    // pushes one token of each unfinished request through the transformer at once; `more` (when
+    // set) adds requests while others run. Each result is identical to generate() on that request
+    // alone (batch invariance; each has its own sampler). Results are in the order requests came.
+    std::vector<GenerationResult> generate(std::span<const GenerationRequest> requests, const GenerationObserver& observer,
+                                           ComputeUsage* usage = nullptr, const GenerationSource& more = {});
 
 private:
     struct Impl;

@@ -57,7 +57,7 @@ std::vector<engine::LogitResult> Engine::Impl::step(std::span<const engine::Batc
 
 std::optional<engine::LogitResult> Engine::Impl::prefill(engine::KvSequence& sequence, std::span<const TokenId> tokens,
                                                          std::vector<TokenId> targets, bool keep_logits,
-                                                         ComputeUsage* usage) {
+                                                         int32_t top_k, ComputeUsage* usage) {
     if (tokens.empty()) return std::nullopt;
     if (sequence.length() + static_cast<int64_t>(tokens.size()) > max_context)
         throw Error("sequence of " + std::to_string(sequence.length() + tokens.size()) + " tokens exceeds the context length " +
@@ -69,11 +69,48 @@ std::optional<engine::LogitResult> Engine::Impl::prefill(engine::KvSequence& seq
         engine::BatchSegment segment{&sequence, tokens.subspan(start, n)};
         const bool last = start + n == tokens.size();
         std::vector<engine::LogitQuery> queries;
-        if (last) queries.push_back({static_cast<int64_t>(n) - 1, std::move(targets), keep_logits});
+        if (last) queries.push_back({static_cast<int64_t>(n) - 1, std::move(targets), keep_logits, top_k});
         auto results = step({&segment, 1}, queries, usage);
         if (last) return std::move(results.front());
     }
     return std::nullopt;
+}
+
+std::vector<engine::LogitResult> Engine::Impl::prefill_together(std::span<engine::KvSequence* const> sequences,
+                                                                std::span<const std::span<const TokenId>> prompts,
+                                                                std::span<const engine::LogitQuery> last_rows, ComputeUsage* usage) {
+    for (size_t i = 0; i < sequences.size(); ++i) {
+        if (sequences[i]->length() + static_cast<int64_t>(prompts[i].size()) > max_context)
+            throw Error("sequence of " + std::to_string(sequences[i]->length() + prompts[i].size()) +
+                        " tokens exceeds the context length " + std::to_string(max_context));
+        sequences[i]->reserve_more(static_cast<int32_t>(prompts[i].size()));
+    }
+    std::vector<engine::LogitResult> out(sequences.size());
+    const size_t step_rows = static_cast<size_t>(options.batch_tokens);
+    size_t next = 0, done = 0;  // the prompt being packed and how much of it has been stepped
+    while (next < sequences.size()) {
+        std::vector<engine::BatchSegment> segments;
+        std::vector<engine::LogitQuery> queries;
+        std::vector<size_t> owners;  // the prompt each query ends
+        size_t rows = 0;
+        while (next < sequences.size() && rows < step_rows) {
+            const size_t take = std::min(step_rows - rows, prompts[next].size() - done);
+            segments.push_back({sequences[next], prompts[next].subspan(done, take)});
+            rows += take;
+            done += take;
+            if (done == prompts[next].size()) {
+                engine::LogitQuery query = last_rows[next];
+                query.row = static_cast<int64_t>(rows) - 1;
+                queries.push_back(std::move(query));
+                owners.push_back(next);
+                ++next;
+                done = 0;
+            }
+        }
+        auto results = step(segments, queries, usage);
+        for (size_t q = 0; q < owners.size(); ++q) out[owners[q]] = std::move(results[q]);
+    }
+    return out;
 }
 
 std::vector<ScoreResult> Engine::score(const std::vector<ScoreRequest>& requests, ComputeUsage* usage) {
@@ -84,6 +121,8 @@ std::vector<ScoreResult> Engine::score(const std::vector<ScoreRequest>& requests
         const auto& r = requests[i];
         if (r.context.empty()) throw Error("score request " + std::to_string(i) + ": the context is empty (it needs at least a BOS token)");
         if (r.continuation.empty()) throw Error("score request " + std::to_string(i) + ": the continuation is empty");
+        if (r.top_logprobs < 0)
+            throw Error("score request " + std::to_string(i) + ": top_logprobs must be >= 0, got " + std::to_string(r.top_logprobs));
         const int64_t budget = int64_t{m.max_context} - static_cast<int64_t>(r.continuation.size()) + 1;
         if (budget < 1)
             throw Error("score request " + std::to_string(i) + ": the continuation has " + std::to_string(r.continuation.size()) +
@@ -100,23 +139,32 @@ std::vector<ScoreResult> Engine::score(const std::vector<ScoreRequest>& requests
     }
 
     std::vector<ScoreResult> results(requests.size());
-    auto record = [&](size_t request, size_t index, double logprob, TokenId argmax) {
+    auto record = [&](size_t request, size_t index, double logprob, const engine::LogitResult& logits) {
         ScoreResult& r = results[request];
+        const ScoreRequest& asked = requests[request];
         if (r.token_logprobs.empty()) {
-            r.token_logprobs.assign(requests[request].continuation.size(), 0.0);
+            r.token_logprobs.assign(asked.continuation.size(), 0.0);
+            if (asked.top_logprobs > 0) r.top_logprobs.resize(asked.continuation.size());
             r.greedy = true;
         }
         r.token_logprobs[index] = logprob;
-        r.greedy = r.greedy && argmax == requests[request].continuation[index];
+        r.greedy = r.greedy && logits.argmax == asked.continuation[index];
+        if (asked.top_logprobs > 0)
+            r.top_logprobs[index].assign(logits.top.begin(),
+                                         logits.top.begin() + std::min<std::ptrdiff_t>(asked.top_logprobs, std::ssize(logits.top)));
     };
 
     for (const auto* context : order) {
         const std::vector<size_t>& members = groups[*context];
         engine::KvSequence base(m.config);
         std::vector<TokenId> first_tokens;
-        for (size_t i : members) first_tokens.push_back(requests[i].continuation.front());
-        auto last = m.prefill(base, *context, first_tokens, false, usage);
-        for (size_t j = 0; j < members.size(); ++j) record(members[j], 0, last->target_logprobs[j], last->argmax);
+        int32_t top_k = 0;
+        for (size_t i : members) {
+            first_tokens.push_back(requests[i].continuation.front());
+            top_k = std::max(top_k, requests[i].top_logprobs);
+        }
+        auto last = m.prefill(base, *context, first_tokens, false, top_k, usage);
+        for (size_t j = 0; j < members.size(); ++j) record(members[j], 0, last->target_logprobs[j], *last);
         if (usage) usage->reused_tokens += static_cast<int64_t>(context->size() * (members.size() - 1));
 
         // The rest of each continuation runs on its own copy of the context's keys and values,
@@ -140,7 +188,8 @@ std::vector<ScoreResult> Engine::score(const std::vector<ScoreRequest>& requests
                 sequence->reserve_more(static_cast<int32_t>(n));
                 segments.push_back({sequence.get(), std::span<const TokenId>(continuation.data(), static_cast<size_t>(n))});
                 for (int64_t t = 0; t < n; ++t) {
-                    queries.push_back({rows + t, {continuation[static_cast<size_t>(t) + 1]}, false});
+                    queries.push_back({rows + t, {continuation[static_cast<size_t>(t) + 1]}, false,
+                                       requests[pending[next]].top_logprobs});
                     owners.emplace_back(pending[next], static_cast<size_t>(t) + 1);
                 }
                 sequences.push_back(std::move(sequence));
@@ -149,7 +198,7 @@ std::vector<ScoreResult> Engine::score(const std::vector<ScoreRequest>& requests
             }
             auto logits = m.step(segments, queries, usage);
             for (size_t q = 0; q < logits.size(); ++q)
-                record(owners[q].first, owners[q].second, logits[q].target_logprobs.front(), logits[q].argmax);
+                record(owners[q].first, owners[q].second, logits[q].target_logprobs.front(), logits[q]);
         }
     }
     for (auto& r : results) {

@@ -29,6 +29,23 @@ void add_bias(float* y, int64_t rows, int64_t n, const std::vector<float>& bias)
         for (int64_t i = 0; i < n; ++i) y[r * n + i] += bias[static_cast<size_t>(i)];
 }
 
+// The k largest logits of a row as log-probs, largest first, ties broken by the lower token id
+// so that the list does not depend on anything but the row.
+TopLogprobs top_logprobs(const float* row, int64_t vocab, double log_sum_exp, int32_t k) {
+    const int64_t keep = std::min<int64_t>(k, vocab);
+    auto better = [row](TokenId a, TokenId b) { return row[a] > row[b] || (row[a] == row[b] && a < b); };
+    std::vector<TokenId> best;
+    best.reserve(static_cast<size_t>(keep) + 1);
+    for (TokenId v = 0; v < vocab; ++v) {
+        if (static_cast<int64_t>(best.size()) == keep && !better(v, best.back())) continue;
+        best.insert(std::upper_bound(best.begin(), best.end(), v, better), v);
+        if (static_cast<int64_t>(best.size()) > keep) best.pop_back();
+    }
+    TopLogprobs out;
+    for (TokenId id : best) out.push_back({id, static_cast<double>(row[id]) - log_sum_exp});
+    return out;
+}
+
 }  // namespace
 
 Transformer::Transformer(const ModelConfig& config, const ModelWeights& weights) : config_(config), weights_(weights) {}
@@ -207,6 +224,7 @@ std::vector<LogitResult> Transformer::logits(std::span<const LogitQuery> queries
             for (TokenId target : query.targets)
                 out.target_logprobs.push_back(static_cast<double>(row[target]) - out.log_sum_exp);
             if (query.keep_logits) out.logits.assign(row, row + vocab);
+            if (query.top_k > 0) out.top = top_logprobs(row, vocab, out.log_sum_exp, query.top_k);
         });
     }
     return results;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "flopwise/compute_usage.hpp"
+#include "flopwise/engine.hpp"
 #include "flopwise/tokenizer.hpp"
 #include "kv_cache.hpp"
 #include "model_weights.hpp"
@@ -21,6 +22,7 @@ struct LogitQuery {
     int64_t row = 0;
     std::vector<TokenId> targets;  // tokens whose log-probs are wanted
     bool keep_logits = false;   // also return the full logit vector (sampling)
+    int32_t top_k = 0;          // also return the k most likely tokens
 };
 
 struct LogitResult {
@@ -28,6 +30,7 @@ struct LogitResult {
     TokenId argmax = 0;
     std::vector<double> target_logprobs;  // log-softmax of each target, in float64
     std::vector<float> logits;
+    TopLogprobs top;
 };
 
 // The decoder forward pass over a batch of segments from several sequences. Every row is computed

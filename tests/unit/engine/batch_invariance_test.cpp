@@ -76,6 +76,83 @@ TEST_P(BatchInvariance, SharedPrefixReuseMatchesOneWholePass) {
     }
 }
 
+TEST_P(BatchInvariance, TopLogprobsListTheMostLikelyTokensInOrder) {
+    auto engine = Engine::load(test::model_path(GetParam()));
+    auto requests = make_requests(engine->tokenizer());
+    for (auto& r : requests) r.top_logprobs = 4;
+    const auto plain = engine->score(make_requests(engine->tokenizer()));
+    const auto scored = engine->score(requests);
+    for (size_t i = 0; i < requests.size(); ++i) {
+        expect_identical(plain[i], scored[i], "request " + std::to_string(i) + " with and without top_logprobs");
+        ASSERT_EQ(scored[i].top_logprobs.size(), requests[i].continuation.size());
+        for (size_t t = 0; t < requests[i].continuation.size(); ++t) {
+            const TopLogprobs& top = scored[i].top_logprobs[t];
+            ASSERT_EQ(top.size(), 4u);
+            for (size_t k = 1; k < top.size(); ++k) EXPECT_GE(top[k - 1].logprob, top[k].logprob);
+            EXPECT_GE(top.front().logprob, scored[i].token_logprobs[t]);
+            for (const auto& alternative : top)
+                if (alternative.token == requests[i].continuation[t]) {
+                    EXPECT_TRUE(same_bits(alternative.logprob, scored[i].token_logprobs[t])) << "request " << i << " token " << t;
+                }
+        }
+    }
+}
+
+TEST_P(BatchInvariance, GenerationIsIdenticalAloneAndDecodedTogether) {
+    Engine::Options options;
+    options.max_context = 256;
+    auto engine = Engine::load(test::model_path(GetParam()), options);
+    std::vector<GenerationRequest> requests;
+    for (const char* prompt : {"The quick brown fox", "In 1969, the first humans", "Water boils at", "Once upon a time"}) {
+        GenerationRequest r;
+        r.prompt = engine->tokenizer().encode(prompt);
+        r.max_tokens = 4 + static_cast<int32_t>(requests.size());
+        r.logprobs = true;
+        r.top_logprobs = 2;
+        if (requests.size() % 2 == 1) {
+            r.sampling.temperature = 0.9;
+            r.sampling.seed = 40 + requests.size();
+        }
+        requests.push_back(std::move(r));
+    }
+    std::vector<size_t> progress_calls(requests.size(), 0);
+    std::vector<size_t> finish_calls(requests.size(), 0);
+    // Two start; the others join while they run (after the first and the third decode step).
+    size_t calls = 0;
+    const GenerationSource more = [&](size_t) {
+        ++calls;
+        if (calls == 1) return std::vector<GenerationRequest>{requests[2]};
+        if (calls == 3) return std::vector<GenerationRequest>{requests[3]};
+        return std::vector<GenerationRequest>{};
+    };
+    const auto observe = [&](size_t index, const GenerationResult& p) {
+        ++(p.finish_reason.empty() ? progress_calls : finish_calls)[index];
+        return true;
+    };
+    const auto together = engine->generate(std::span<const GenerationRequest>(requests.data(), 2), observe, nullptr, more);
+    ASSERT_EQ(together.size(), requests.size());
+    for (size_t i = 0; i < requests.size(); ++i) {
+        const GenerationResult alone = engine->generate(requests[i]);
+        const std::string what = "request " + std::to_string(i);
+        EXPECT_EQ(alone.tokens, together[i].tokens) << what;
+        EXPECT_EQ(alone.text, together[i].text) << what;
+        EXPECT_EQ(alone.finish_reason, together[i].finish_reason) << what;
+        ASSERT_EQ(alone.token_logprobs.size(), alone.tokens.size()) << what;
+        ASSERT_EQ(together[i].token_logprobs.size(), alone.tokens.size()) << what;
+        for (size_t t = 0; t < alone.tokens.size(); ++t) {
+            EXPECT_TRUE(same_bits(alone.token_logprobs[t], together[i].token_logprobs[t])) << what << " token " << t;
+            EXPECT_EQ(alone.top_logprobs[t].front().token, together[i].top_logprobs[t].front().token) << what;
+            if (requests[i].sampling.temperature == 0.0) {
+                EXPECT_EQ(alone.top_logprobs[t].front().token, alone.tokens[t]) << what;
+            }
+        }
+        EXPECT_EQ(finish_calls[i], 1u) << what;
+        // Every token is reported once: with its request's end when it is the last one.
+        const size_t last_token_reported_at_end = together[i].finish_reason == "eos" ? 0 : 1;
+        EXPECT_EQ(progress_calls[i] + last_token_reported_at_end, together[i].tokens.size()) << what;
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(RealModels, BatchInvariance, ::testing::Values("gemma3-270m", "smollm2-135m"),
                          [](const auto& info) { return info.param == "gemma3-270m" ? std::string("gemma3") : std::string("smollm2"); });
 
