@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench_report.hpp"
 #include "command.hpp"
 #include "engine_options.hpp"
 #include "flopwise/engine.hpp"
@@ -85,11 +86,12 @@ int bench_engine(Args& args) {
 int run(Args& args) {
     const auto what = args.leading_word();
     if (what == "engine") return bench_engine(args);
-    throw Error("flopwise bench: name what to benchmark: 'engine'");
+    if (what == "report") return bench_report(args);
+    throw Error("flopwise bench: name what to benchmark: 'engine' or 'report'");
 }
 
 const CommandRegistration registration(
-    {"bench", "engine --model M [--prompt-tokens 512] [--gen-tokens 128] [--repetitions 3] [--threads T] [--json F]",
+    {"bench", "engine --model M [--prompt-tokens 512] [--gen-tokens 128] [--repetitions 3] [--threads T] [--json F] | report [--models 100] [--tasks 20] [--repetitions 5] [--output F]",
      "measure the engine's prefill and decode speed (tokens/s, achieved GFLOP/s)", run});
 
 }  // namespace
