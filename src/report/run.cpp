@@ -150,7 +150,15 @@ Run merge_runs(const std::vector<Run>& runs) {
         merged.directories.push_back(r.directory);
     }
     if (runs.size() > 1) {
-        merged.flops_per_token.reset();  // each run's own average over different requests: no single figure
+        // The counted figure over all the runs' requests together (a task in two runs counts twice).
+        merged.flops_total = 0.0;
+        merged.tokens_total = 0.0;
+        for (const auto& r : runs) {
+            merged.flops_total += r.flops_total;
+            merged.tokens_total += r.tokens_total;
+        }
+        merged.flops_per_token.reset();
+        if (merged.tokens_total > 0 && merged.flops_total > 0) merged.flops_per_token = merged.flops_total / merged.tokens_total;
         merged.metadata["merged_runs"] = merged.directories;
     }
     return merged;
@@ -189,8 +197,12 @@ Run parse_run(const Json& results, const std::string& directory, const std::stri
     if (run.flops_source != "counted" && run.flops_source != "estimated") model.at("flops").fail("must be \"counted\" or \"estimated\"");
     run.parameters = model.has("parameters") ? model.at("parameters").integer() : 0;
     if (model.has("details")) run.model_details = model.at("details").object();
-    if (root.has("totals") && root.at("totals").has("compute"))
-        run.flops_per_token = root.at("totals").at("compute").optional_number("flops_per_token");
+    if (root.has("totals") && root.at("totals").has("compute")) {
+        const Reader compute = root.at("totals").at("compute");
+        run.flops_per_token = compute.optional_number("flops_per_token");
+        if (compute.has("flops") && compute.at("flops").has("total")) run.flops_total = compute.at("flops").at("total").number();
+        run.tokens_total = compute.optional_number("prompt_tokens").value_or(0.0) + compute.optional_number("generated_tokens").value_or(0.0);
+    }
     const Reader tasks = root.at("tasks");
     for (const auto& [name, value] : tasks.object().items()) run.tasks.push_back(parse_task(tasks.member(name, value), name, directory));
     if (root.has("groups")) {

@@ -51,7 +51,9 @@ struct Run {
     std::string flops_source;  // "counted" (the engine's kernels) or "estimated"
     int64_t parameters = 0;
     nlohmann::json model_details;  // model.details
-    std::optional<double> flops_per_token;  // totals.compute.flops_per_token, over the run's own requests
+    std::optional<double> flops_per_token;  // totals.compute: flops.total / tokens, over the run's own requests
+    double flops_total = 0.0;               // totals.compute.flops.total
+    double tokens_total = 0.0;              // totals.compute prompt_tokens + generated_tokens
     std::vector<TaskFigures> tasks;         // in the file's order, then the groups
     std::vector<std::string> directories;   // every run directory merged into this one
     nlohmann::json metadata;  // flopwise_version, created_utc, command, settings, machine, build

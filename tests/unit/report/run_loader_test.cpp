@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "flopwise/error.hpp"
+#include "flopwise/report/model_entry.hpp"
 #include "flopwise/report/run.hpp"
 #include "run_builder.hpp"
 #include "test_env.hpp"
@@ -83,4 +84,39 @@ TEST(RunLoader, MalformedSampleLinesAreNamed) {
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("piqa.jsonl line 4: field 'doc_id' repeats document 1"), std::string::npos) << e.what();
     }
+}
+
+TEST(RunLoader, GroupsPoolTheirMembersAndRunsOfOneModelMerge) {
+    const std::string dir = test::temp_dir("report-groups");
+    test::write_run(dir + "/one", {"tiny"}, {{"piqa", test::scores(10, 7)}, {"arc_easy", test::scores(4, 1)}});
+    edit_results(dir + "/one", [](nlohmann::json& j) {
+        j["model"]["key"] = "same-model";
+        j["groups"]["both"] = {{"version", "1"},
+                               {"tasks", {"piqa", "arc_easy"}},
+                               {"metrics", {{"acc", {{"micro", {{"value", 8.0 / 14.0}, {"stderr", 0.1}}}, {"macro", {{"value", 0.475}}}}}}}};
+        j["totals"]["compute"] = {{"prompt_tokens", 100}, {"generated_tokens", 0}, {"flops", {{"total", 1000.0}}}, {"flops_per_token", 10.0}};
+    });
+    test::write_run(dir + "/two", {"tiny"}, {{"boolq", test::scores(6, 3)}, {"piqa", test::scores(10, 2)}});
+    edit_results(dir + "/two", [](nlohmann::json& j) {
+        j["model"]["key"] = "same-model";
+        j["totals"]["compute"] = {{"prompt_tokens", 300}, {"generated_tokens", 0}, {"flops", {{"total", 5000.0}}}, {"flops_per_token", 5000.0 / 300}};
+    });
+    const report::Run one = report::load_run(dir + "/one");
+    const report::TaskFigures* group = one.task("both");
+    ASSERT_NE(group, nullptr);
+    EXPECT_EQ(group->members.size(), 2u);
+    EXPECT_EQ(group->documents_scored, 14);
+    EXPECT_DOUBLE_EQ(group->metric("acc")->value, 8.0 / 14.0);  // the micro figure
+    EXPECT_TRUE(one.task("piqa")->in_group);
+    EXPECT_FALSE(group->in_group);
+    EXPECT_EQ(report::load_sample_values(one, "both", "acc").size(), 14u);  // doc_ids repeat across members, documents do not
+
+    const auto entries = report::entries_from({one, report::load_run(dir + "/two")}, {}, 2048);
+    ASSERT_EQ(entries.size(), 1u);
+    const report::Run& merged = *entries[0].run;
+    EXPECT_EQ(merged.directories.size(), 2u);
+    EXPECT_DOUBLE_EQ(merged.task("piqa")->metric("acc")->value, 0.2);  // the later run's
+    EXPECT_EQ(merged.task("piqa")->directory, dir + "/two");
+    EXPECT_NE(merged.task("boolq"), nullptr);
+    EXPECT_DOUBLE_EQ(*merged.flops_per_token, 6000.0 / 400.0);
 }
