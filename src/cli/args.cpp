@@ -113,6 +113,36 @@ std::optional<std::string> Args::leading_word() {
     return words_.front().text;
 }
 
+std::vector<std::string> Args::repeated(const std::string& name) {
+    const std::string flag = "--" + name;
+    std::vector<std::string> out;
+    for (size_t i = 0; i < words_.size(); ++i) {
+        Word& w = words_[i];
+        if (w.used) continue;
+        if (w.text.rfind(flag + "=", 0) == 0) {
+            w.used = true;
+            out.push_back(w.text.substr(flag.size() + 1));
+        } else if (w.text == flag) {
+            if (i + 1 >= words_.size() || words_[i + 1].text.rfind("--", 0) == 0)
+                throw Error("flopwise " + command_ + ": flag " + flag + " needs a value");
+            w.used = true;
+            words_[i + 1].used = true;
+            out.push_back(words_[i + 1].text);
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> Args::positionals() {
+    std::vector<std::string> out;
+    for (auto& w : words_)
+        if (!w.used && w.text.rfind("--", 0) != 0) {
+            w.used = true;
+            out.push_back(w.text);
+        }
+    return out;
+}
+
 void Args::finish() const {
     for (const auto& w : words_)
         if (!w.used) {

@@ -21,8 +21,12 @@ public:
     int64_t integer(const std::string& name, int64_t fallback, int64_t min, int64_t max);
     double number(const std::string& name, double fallback, double min, double max);
     std::vector<std::string> list(const std::string& name);  // comma-separated
+    // Every value of a flag that may be given more than once (`--claim A --claim B`).
+    std::vector<std::string> repeated(const std::string& name);
     // The first word when it is not a flag (a sub-command such as `bench engine`).
     std::optional<std::string> leading_word();
+    // The words no flag has taken, in order (call after reading every flag).
+    std::vector<std::string> positionals();
     void finish() const;
     const std::string& command() const { return command_; }
 

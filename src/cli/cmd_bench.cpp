@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench_kernels.hpp"
+#include "bench_report.hpp"
 #include "command.hpp"
 #include "engine_options.hpp"
 #include "flopwise/engine.hpp"
@@ -87,14 +88,16 @@ int run(Args& args) {
     const auto what = args.leading_word();
     if (what == "engine") return bench_engine(args);
     if (what == "kernels") return bench_kernels(args);
-    throw Error("flopwise bench: name what to benchmark: 'engine' or 'kernels'");
+    if (what == "report") return bench_report(args);
+    throw Error("flopwise bench: name what to benchmark: 'engine', 'kernels' or 'report'");
 }
 
 const CommandRegistration registration(
     {"bench",
      "engine --model M [--prompt-tokens 512] [--gen-tokens 128] [--repetitions 3] [--threads T] [--json F]\n"
-     "               kernels [--filter RE] [--json F] [--repetitions 5] [--isa P] [--large] [--list] [--instructions]",
-     "measure the engine's prefill and decode speed, or the kernels against this machine's roofline", run});
+     "               kernels [--filter RE] [--json F] [--repetitions 5] [--isa P] [--large] [--list] [--instructions]\n"
+     "               report [--models 100] [--tasks 20] [--repetitions 5] [--output F]",
+     "measure the engine's prefill and decode speed, the kernels against this machine's roofline, or building a report", run});
 
 }  // namespace
 }  // namespace flopwise::cli
