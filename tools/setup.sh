@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything flopwise needs on a fresh Debian machine (idempotent), builds it, and runs the
-# main job (the core suite on the default model). Usage: tools/setup.sh [--no-run]
+# main job (the core suite on the default model, then its report beside the Llama baselines). Usage: tools/setup.sh [--no-run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -33,4 +33,9 @@ if [ "${1:-}" != "--no-run" ]; then
   model=$(python3 tools/models.py path gemma3-270m)
   echo "setup: main job: core suite on $model"
   "$root/build/flopwise" run --model "$model" --tasks core --limit 50 --output "$root/runs/gemma3-270m-core"
+  # ... and its report beside the Llama baselines' published scores, compute ratio included.
+  "$root/build/flopwise" report "$root/runs/gemma3-270m-core" --cards baselines --baseline llama-3.2-1b \
+    --html "$root/runs/gemma3-270m-core/report.html" --markdown "$root/runs/gemma3-270m-core/report.md"
+  cat "$root/runs/gemma3-270m-core/report.md"
+  echo "setup: report written to $root/runs/gemma3-270m-core/report.html"
 fi
