@@ -22,13 +22,15 @@ struct FlopCounts {
 // What a call cost: tokens pushed through the transformer and FLOPs spent.
 struct ComputeUsage {
     int64_t prompt_tokens = 0;     // tokens evaluated from the input (context and continuations)
-    int64_t generated_tokens = 0;  // tokens produced by generation
+    int64_t generated_tokens = 0;  // tokens produced by generation (visible output)
+    int64_t reasoning_tokens = 0;  // remote reasoning models: hidden tokens generated before the output
     int64_t reused_tokens = 0;     // context tokens served from a shared prefix instead of recomputed
     FlopCounts flops;
 
     ComputeUsage& operator+=(const ComputeUsage& other) {
         prompt_tokens += other.prompt_tokens;
         generated_tokens += other.generated_tokens;
+        reasoning_tokens += other.reasoning_tokens;
         reused_tokens += other.reused_tokens;
         flops += other.flops;
         return *this;

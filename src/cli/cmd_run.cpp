@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -5,6 +6,7 @@
 
 #include "command.hpp"
 #include "engine_options.hpp"
+#include "remote_options.hpp"
 #include "flopwise/backends.hpp"
 #include "flopwise/error.hpp"
 #include "flopwise/eval/locations.hpp"
@@ -105,8 +107,10 @@ int run(Args& args) {
     note("data-dir", data_dir);
     const auto locations = eval::find_locations(suites_dir, datasets_dir, data_dir);
     const Engine::Options engine = engine_options(args);
+    const RemoteOptions remote = remote_options(args);
     args.finish();
     if (engine.threads > 0) note("threads", std::optional(engine.threads));
+    for (const auto& word : remote_flags(remote)) info.command.push_back(word);
 
     info.limit = plan_options.limit;
     info.num_fewshot = plan_options.num_fewshot;
@@ -144,7 +148,13 @@ int run(Args& args) {
     model_options.threads = engine.threads;
     model_options.batch_tokens = engine.batch_tokens;
     model_options.max_context = engine.max_context;
+    model_options.remote = remote;
     const auto model = open_language_model(spec, model_options);
+    // A remote backend works on one batch at a time; batches several times its concurrency keep
+    // its connections busy while a few slow calls finish.
+    if (model->identity().backend == "engine" && !remote_flags(remote).empty())
+        throw Error("flopwise run: " + remote_flags(remote).front() + " applies to remote models (openai:, openai-chat:, anthropic:, openai-responses:), not to " + spec);
+    if (!batch_size && model->identity().backend != "engine") options.batch_size = std::max<size_t>(options.batch_size, 4 * static_cast<size_t>(remote.max_concurrency));
     const eval::Evaluation evaluation = eval::evaluate(*model, std::move(plans), selection.groups, options);
 
     std::printf("%s", eval::summary_table(evaluation).c_str());
@@ -155,6 +165,7 @@ int run(Args& args) {
                  static_cast<long long>(evaluation.requests.total), static_cast<long long>(evaluation.requests.computed),
                  static_cast<long long>(evaluation.requests.from_cache), static_cast<long long>(evaluation.requests.reused),
                  eval::format_duration(evaluation.wall_seconds).c_str());
+    if (!evaluation.backend_statistics.is_null()) std::fprintf(stderr, "%s\n", eval::backend_summary(evaluation).c_str());
     if (output) {
         eval::write_run_outputs(*output, evaluation, info);
         std::fprintf(stderr, "results: %s/results.json, samples: %s/samples/\n", output->c_str(), output->c_str());
@@ -165,7 +176,9 @@ int run(Args& args) {
 const CommandRegistration registration(
     {"run",
      "--model M --tasks T1,T2:K,SUITE [--num-fewshot K] [--limit N] [--seed S] [--threads T] [--output DIR] [--data-dir D] [--cache F | "
-     "--no-cache] [--batch-size N] [--bootstrap-iters B] [--progress auto|bar|lines|none] [--suites-dir D] [--datasets-dir D]",
+     "--no-cache] [--batch-size N] [--bootstrap-iters B] [--progress auto|bar|lines|none] [--suites-dir D] [--datasets-dir D] "
+     "[remote models: --base-url URL --api-key-env VAR --request-timeout S --max-concurrency N --rpm N --tpm N --max-retries N "
+     "--retry-delay S --system-prompt TEXT --card NAME --prices FILE]",
      "evaluate a model on tasks and suites; writes DIR/results.json and DIR/samples/<task>.jsonl", run});
 
 }  // namespace

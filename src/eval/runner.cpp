@@ -118,7 +118,13 @@ void run_requests(LanguageModel& model, const std::vector<Pending>& pending, Ans
         for (const auto& batch : make_batches(pending, of_kind, std::max<size_t>(options.batch_size, 1))) {
             std::vector<const Request*> requests;
             for (size_t i : batch) requests.push_back(pending[i].request);
-            const std::vector<Response> responses = ask(model, kind, requests);
+            std::vector<Response> responses;
+            try {
+                responses = ask(model, kind, requests);
+            } catch (const Error& e) {
+                // A backend that cannot serve a request at all (a server without prompt log-probs) stops the run; say for which task.
+                throw Error("task '" + label + "': " + e.what());
+            }
             if (responses.size() != requests.size())
                 throw Error("model '" + model.identity().spec + "' returned " + std::to_string(responses.size()) + " results for " +
                             std::to_string(requests.size()) + " " + to_string(kind) + " requests");
@@ -276,6 +282,7 @@ Evaluation evaluate(LanguageModel& model, std::vector<TaskPlan> plans, const std
     ev.requests.unique = static_cast<int64_t>(answers.size());
     for (const auto& [key, response] : answers) ev.usage += response.usage();
     for (const auto& group : groups) ev.groups.push_back(score_group(group, ev.tasks, options));
+    ev.backend_statistics = model.statistics();
     ev.wall_seconds = seconds_since(started);
     return ev;
 }
