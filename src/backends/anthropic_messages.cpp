@@ -8,10 +8,17 @@ namespace flopwise {
 
 namespace {
 
-// The API version this adapter speaks (sent in the anthropic-version header).
-constexpr const char* kAnthropicVersion = "2023-06-01";
+// The API version this adapter speaks (the anthropic-version header), the one the official SDK
+// (anthropic 2.12) sends. It has no sampling settings: requests carry none, and the model decodes
+// as the API decides.
+constexpr const char* kAnthropicVersion = "2026-10-21";
 
-std::vector<std::string> anthropic_auth(const std::string& key) { return {"x-api-key: " + key, std::string("anthropic-version: ") + kAnthropicVersion}; }
+// The key as a bearer token, as the official SDK sends it (the API takes an x-api-key header too).
+std::vector<std::string> anthropic_auth(const std::string& key) {
+    std::vector<std::string> headers = bearer_auth(key);
+    headers.push_back(std::string("anthropic-version: ") + kAnthropicVersion);
+    return headers;
+}
 
 int64_t usage_field(const nlohmann::json& usage, const char* field) {
     return usage.is_object() && usage.contains(field) && usage[field].is_number_integer() ? usage[field].get<int64_t>() : -1;
@@ -26,11 +33,8 @@ protected:
     nlohmann::json generation_body(const GenerateRequest& r) const override {
         nlohmann::json body = {{"model", model_},
                                {"max_tokens", r.max_tokens},
-                               {"messages", nlohmann::json::array({{{"role", "user"}, {"content", r.context}}})},
-                               {"temperature", std::min(r.sampling.temperature, 1.0)}};
+                               {"messages", nlohmann::json::array({{{"role", "user"}, {"content", r.context}}})}};
         if (!system_prompt_.empty()) body["system"] = system_prompt_;
-        if (r.sampling.top_p < 1.0) body["top_p"] = r.sampling.top_p;
-        if (r.sampling.top_k > 0) body["top_k"] = r.sampling.top_k;
         // The API refuses stop sequences that are only whitespace ("\n\n"); those are applied to the text afterwards.
         std::vector<std::string> stop;
         for (const auto& s : r.stop)
@@ -54,6 +58,8 @@ protected:
         const auto& usage = body.contains("usage") ? body["usage"] : nlohmann::json();
         g.prompt_tokens = usage_field(usage, "input_tokens");
         g.output_tokens = usage_field(usage, "output_tokens");
+        if (usage.is_object() && usage.contains("output_tokens_details"))
+            g.reasoning_tokens = std::max<int64_t>(usage_field(usage["output_tokens_details"], "thinking_tokens"), 0);
         return g;
     }
 };

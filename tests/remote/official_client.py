@@ -24,8 +24,7 @@ def main():
         extra = {"system": args.system} if args.system else {}
         if args.stop:
             extra["stop_sequences"] = args.stop
-        message = client.messages.create(model=args.model, max_tokens=args.max_tokens, temperature=args.temperature,
-                                          messages=[{"role": "user", "content": args.prompt}], **extra)
+        message = client.messages.create(model=args.model, max_tokens=args.max_tokens, messages=[{"role": "user", "content": args.prompt}], **extra)
         text = "".join(block.text for block in message.content if block.type == "text")
     elif args.api == "openai-chat":
         import openai
