@@ -33,5 +33,7 @@ struct ModelOptions {
 // "openai-chat:MODEL", "anthropic:MODEL", "openai-responses:MODEL" for remote APIs. Unknown forms
 // throw Error listing the accepted ones.
 std::unique_ptr<LanguageModel> open_language_model(const std::string& spec, const ModelOptions& options);
+// Whether a spec names a model for the local engine ("gguf:PATH", "PATH.gguf").
+bool is_local_model_spec(const std::string& spec);
 
 }  // namespace flopwise

@@ -10,9 +10,12 @@ namespace flopwise {
 
 std::vector<std::string> bearer_auth(const std::string& key) { return {"Authorization: Bearer " + key}; }
 
+bool is_local_model_spec(const std::string& spec) {
+    return spec.rfind("gguf:", 0) == 0 || (spec.size() > 5 && spec.compare(spec.size() - 5, 5, ".gguf") == 0);
+}
+
 std::unique_ptr<LanguageModel> open_language_model(const std::string& spec, const ModelOptions& options) {
-    const bool local = spec.rfind("gguf:", 0) == 0 || (spec.size() > 5 && spec.compare(spec.size() - 5, 5, ".gguf") == 0);
-    if (local) return std::make_unique<EngineModel>(spec, options);
+    if (is_local_model_spec(spec)) return std::make_unique<EngineModel>(spec, options);
     using Factory = std::unique_ptr<LanguageModel> (*)(const std::string&, const std::string&, const ModelOptions&);
     const std::vector<std::pair<std::string, Factory>> remote = {{"openai:", make_openai_completions_model},
                                                                  {"openai-chat:", make_openai_chat_model},

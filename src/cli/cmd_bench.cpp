@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench_client.hpp"
 #include "command.hpp"
 #include "engine_options.hpp"
 #include "flopwise/engine.hpp"
@@ -85,12 +86,15 @@ int bench_engine(Args& args) {
 int run(Args& args) {
     const auto what = args.leading_word();
     if (what == "engine") return bench_engine(args);
-    throw Error("flopwise bench: name what to benchmark: 'engine'");
+    if (what == "client") return bench_client(args);
+    throw Error("flopwise bench: name what to benchmark: 'engine' or 'client'");
 }
 
 const CommandRegistration registration(
-    {"bench", "engine --model M [--prompt-tokens 512] [--gen-tokens 128] [--repetitions 3] [--threads T] [--json F]",
-     "measure the engine's prefill and decode speed (tokens/s, achieved GFLOP/s)", run});
+    {"bench",
+     "engine --model M [--prompt-tokens 512] [--gen-tokens 128] [--repetitions 3] [--threads T] [--json F] | "
+     "client [--url BASE_URL] [--concurrency 64] [--requests N] [--json F]",
+     "measure the engine's prefill and decode speed (tokens/s, achieved GFLOP/s), or the remote-API client's requests/s", run});
 
 }  // namespace
 }  // namespace flopwise::cli

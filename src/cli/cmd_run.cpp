@@ -111,6 +111,8 @@ int run(Args& args) {
     args.finish();
     if (engine.threads > 0) note("threads", std::optional(engine.threads));
     for (const auto& word : remote_flags(remote)) info.command.push_back(word);
+    if (is_local_model_spec(spec) && !remote_flags(remote).empty())
+        throw Error("flopwise run: " + remote_flags(remote).front() + " applies to remote models (openai:, openai-chat:, anthropic:, openai-responses:), not to " + spec);
 
     info.limit = plan_options.limit;
     info.num_fewshot = plan_options.num_fewshot;
@@ -152,8 +154,6 @@ int run(Args& args) {
     const auto model = open_language_model(spec, model_options);
     // A remote backend works on one batch at a time; batches several times its concurrency keep
     // its connections busy while a few slow calls finish.
-    if (model->identity().backend == "engine" && !remote_flags(remote).empty())
-        throw Error("flopwise run: " + remote_flags(remote).front() + " applies to remote models (openai:, openai-chat:, anthropic:, openai-responses:), not to " + spec);
     if (!batch_size && model->identity().backend != "engine") options.batch_size = std::max<size_t>(options.batch_size, 4 * static_cast<size_t>(remote.max_concurrency));
     const eval::Evaluation evaluation = eval::evaluate(*model, std::move(plans), selection.groups, options);
 
