@@ -2,38 +2,50 @@
 
 #include <cmath>
 
-#include "flopwise/error.hpp"
+#include "flopwise/compute/flops_estimate.hpp"
 
 namespace flopwise {
 
 namespace {
 
-FlopCounts times(const FlopCounts& per_token, int64_t count) {
-    const auto scale = [&](uint64_t v) { return static_cast<uint64_t>(std::llround(static_cast<double>(v) * static_cast<double>(count))); };
+uint64_t whole(double flops) { return static_cast<uint64_t>(std::llround(std::max(flops, 0.0))); }
+
+FlopCounts counts(const compute::FlopsBreakdown& b, double times) {
     FlopCounts out;
-    out.linear = scale(per_token.linear);
-    out.attention = scale(per_token.attention);
-    out.lm_head = scale(per_token.lm_head);
+    out.linear = whole((b.embedding + b.attention_projections + b.mlp) * times);
+    out.attention = whole(b.attention_scores * times);
+    out.lm_head = whole(b.lm_head * times);
     return out;
 }
 
 }  // namespace
 
-FlopCounts CardFlops::prompt(int64_t tokens) const {
+CardFlops::CardFlops(compute::ModelCard card) : card_(std::move(card)) {}
+
+FlopCounts CardFlops::prompt(int64_t tokens, bool logits_everywhere) const {
     if (tokens <= 0) return {};
-    return times(per_token_(tokens).first, tokens);
+    return counts(compute::forward_flops(card_, 0, tokens, logits_everywhere ? tokens : 1), 1.0);
 }
 
-// Attention grows linearly with the context, so the token at the middle of the generated run
+// Attention grows linearly with the context, so the token in the middle of the generated run
 // costs the average of them all.
 FlopCounts CardFlops::generation(int64_t context, int64_t tokens) const {
     if (tokens <= 0) return {};
-    return times(per_token_(context + tokens / 2).second, tokens);
+    return counts(compute::forward_flops(card_, context + tokens / 2, 1, 1), static_cast<double>(tokens));
+}
+
+nlohmann::json CardFlops::description() const {
+    return {{"card", card_.name},
+            {"display_name", card_.display_name},
+            {"file", card_.path},
+            {"params_total", card_.params_total()},
+            {"params_active", card_.params_active()},
+            {"method", "estimated from the model card: 2 x active parameters per token plus attention over the context; not counted"}};
 }
 
 std::optional<CardFlops> find_card_flops(const std::string& model, const std::string& card_name) {
-    (void)model;
-    if (!card_name.empty()) throw Error("--card " + card_name + ": model cards are not part of this build yet");
+    if (!card_name.empty()) return CardFlops(compute::load_model_card(card_name));
+    if (auto card = compute::find_model_card(model)) return CardFlops(std::move(*card));
     return std::nullopt;
 }
 

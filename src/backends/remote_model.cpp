@@ -124,14 +124,18 @@ ComputeUsage RemoteModel::usage(int64_t prompt_tokens, int64_t output_tokens, in
     u.reasoning_tokens = std::max<int64_t>(reasoning_tokens, 0);
     u.generated_tokens = std::max<int64_t>(output_tokens - u.reasoning_tokens, 0);
     if (flops_) {
-        // Generation computes logits only at the last prompt position; the estimate keeps the card's per-token figure.
-        u.flops = flops_->prompt(u.prompt_tokens);
+        u.flops = flops_->prompt(u.prompt_tokens, false);
         u.flops += flops_->generation(u.prompt_tokens, u.generated_tokens + u.reasoning_tokens);
     }
     return u;
 }
 
-ComputeUsage RemoteModel::prompt_only_usage(int64_t prompt_tokens) const { return usage(prompt_tokens, 0, 0); }
+ComputeUsage RemoteModel::prompt_only_usage(int64_t prompt_tokens) const {
+    ComputeUsage u;
+    u.prompt_tokens = std::max<int64_t>(prompt_tokens, 0);
+    if (flops_) u.flops = flops_->prompt(u.prompt_tokens, true);
+    return u;
+}
 
 std::vector<GenerateResult> RemoteModel::generate(std::span<const GenerateRequest> requests) {
     std::vector<remote::HttpRequest> calls;

@@ -180,6 +180,16 @@ class Handler(BaseHTTPRequestHandler):
         return {"error": {"message": "unknown path " + path}}
 
 
+class Server(ThreadingHTTPServer):
+    request_queue_size = 256
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client that went away mid-answer (a run stopped early) is not the server's failure.
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port-file", required=True)
@@ -193,9 +203,7 @@ def main():
     parser.add_argument("--reject-key", action="store_true", help="answer 401 quoting the key presented")
     args = parser.parse_args()
     Handler.state = State(args)
-    ThreadingHTTPServer.request_queue_size = 256
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", 0), Handler)
     with open(args.port_file + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
     os.replace(args.port_file + ".tmp", args.port_file)

@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include "api_server.hpp"
+#include "flopwise/compute/flops_estimate.hpp"
 #include "test_env.hpp"
 
 namespace flopwise {
@@ -120,6 +122,38 @@ TEST(RemoteRun, ReasoningTokensAndCostAreReportedApartFromTheOutput) {
     EXPECT_EQ(results["settings"]["batch_size"], 64) << "remote runs send batches of four times the concurrency";
     const std::string samples = test::read_file(dir + "/out/samples/gsm8k.jsonl");
     EXPECT_NE(samples.find("\"reasoning_tokens\":32"), std::string::npos);
+}
+
+TEST(RemoteRun, FlopsAreEstimatedFromTheModelCardFoundByAlias) {
+    test::ApiServer server({});
+    const std::string dir = test::temp_dir("card-flops");
+    const auto r = test::run_flopwise("run --model openai:meta-llama/Llama-3.1-8B-Instruct --tasks arc_easy --limit 3 --output " + dir + " " +
+                                      common_flags(server));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("(estimated from the model card)"), std::string::npos) << r.output;
+    const auto results = results_of(dir);
+    EXPECT_EQ(results["model"]["service"]["flops_estimate"]["card"], "llama-3.1-8b");
+    const auto& compute = results["totals"]["compute"];
+    EXPECT_EQ(compute["flops_source"], "estimated");
+    // Each echoed prompt is one forward pass with logits at every position, as the card prices it.
+    const auto card = compute::load_model_card("llama-3.1-8b");
+    double expected = 0;
+    std::istringstream samples(test::read_file(dir + "/samples/arc_easy.jsonl"));
+    std::string line;
+    while (std::getline(samples, line)) {
+        const auto sample = nlohmann::json::parse(line);
+        for (const auto& request : sample["requests"]) {
+            const int64_t tokens = request["response"]["usage"]["prompt_tokens"];
+            expected += compute::forward_flops(card, 0, tokens, tokens).total();
+        }
+    }
+    EXPECT_NEAR(compute["flops"]["total"].get<double>(), expected, expected * 1e-9 + 16);
+    const double per_token = compute["flops_per_token"];
+    EXPECT_GT(per_token, 2.0 * static_cast<double>(card.params_active()) * 0.9);
+
+    const auto unknown = test::run_flopwise("run --model openai:x --card no-such-card --tasks arc_easy --limit 1 --no-cache " + common_flags(server));
+    EXPECT_EQ(unknown.exit_code, 2);
+    EXPECT_NE(unknown.output.find("no-such-card"), std::string::npos) << unknown.output;
 }
 
 TEST(RemoteRun, RemoteFlagsAreRefusedForLocalModelsAndMissingKeysAreNamed) {
