@@ -36,9 +36,29 @@ int64_t reported(const nlohmann::json& body, const char* field) {
 struct ScoredPrompt {
     std::vector<std::string> tokens;
     std::vector<std::optional<double>> logprobs;
-    std::vector<int64_t> ends;  // end of each token in the prompt, in code points
+    std::vector<bool> textless;       // no text of the prompt (a BOS token)
+    std::vector<bool> after_context;  // ends past the context: holds continuation text
     std::vector<nlohmann::json> top;
 };
+
+// Where each token ends, in bytes, when the tokens spell the prompt exactly (after at most one
+// leading textless token such as BOS): then the split is exact whatever unit the server's
+// text_offset counts in (code points for OpenAI and vLLM, bytes for some servers).
+std::optional<std::vector<int64_t>> spelled_ends(const nlohmann::json& tokens, const std::string& prompt) {
+    for (size_t skip = 0; skip <= 1 && skip < tokens.size(); ++skip) {
+        std::vector<int64_t> ends(skip, 0);
+        size_t position = 0;
+        for (size_t t = skip; t < tokens.size() && position < prompt.size(); ++t) {
+            if (!tokens[t].is_string()) return std::nullopt;
+            const std::string& piece = tokens[t].get_ref<const std::string&>();
+            if (piece.empty() || prompt.compare(position, piece.size(), piece) != 0) break;
+            position += piece.size();
+            ends.push_back(static_cast<int64_t>(position));
+        }
+        if (position == prompt.size()) return ends;
+    }
+    return std::nullopt;
+}
 
 class OpenAICompletions : public RemoteModel {
 public:
@@ -53,14 +73,13 @@ public:
         std::vector<LoglikelihoodResult> out(requests.size());
         const auto outcomes = send(calls, [&](size_t i, const nlohmann::json& body) {
             const auto& r = requests[i];
-            const ScoredPrompt p = scored_prompt(body, r.context + r.continuation);
-            const int64_t context_length = code_points(r.context);
+            const ScoredPrompt p = scored_prompt(body, r.context, r.context + r.continuation);
             LoglikelihoodResult& result = out[i];
             result = {};
             result.greedy = true;
             for (size_t t = 0; t < p.tokens.size(); ++t) {
                 // A token that spans the boundary holds continuation text and is scored with it.
-                if (p.ends[t] <= context_length) {
+                if (!p.after_context[t]) {
                     ++result.context_tokens;
                     continue;
                 }
@@ -88,12 +107,12 @@ public:
         for (const auto& r : requests) calls.push_back(make_request(echo_body(r.text), rough_token_count(r.text)));
         std::vector<RollingResult> out(requests.size());
         const auto outcomes = send(calls, [&](size_t i, const nlohmann::json& body) {
-            const ScoredPrompt p = scored_prompt(body, requests[i].text);
+            const ScoredPrompt p = scored_prompt(body, "", requests[i].text);
             RollingResult& result = out[i];
             result = {};
             size_t unscored_tokens = 0;
             for (size_t t = 0; t < p.tokens.size(); ++t) {
-                if (p.ends[t] == (t == 0 ? 0 : p.ends[t - 1])) continue;  // no text: a BOS token
+                if (p.textless[t]) continue;
                 if (!p.logprobs[t]) {
                     ++unscored_tokens;
                     continue;
@@ -163,7 +182,7 @@ private:
         return best;
     }
 
-    ScoredPrompt scored_prompt(const nlohmann::json& body, const std::string& prompt) const {
+    ScoredPrompt scored_prompt(const nlohmann::json& body, const std::string& context, const std::string& prompt) const {
         const auto& choice = first_choice(body);
         if (!choice.contains("text") || !choice["text"].is_string()) throw MalformedResponse("no 'text' in 'choices[0]'");
         // An echo request returns the prompt in the text; a server that ignored `echo` does not.
@@ -174,24 +193,37 @@ private:
         const auto& logprobs = lp.contains("token_logprobs") ? lp["token_logprobs"] : nlohmann::json();
         if (!tokens.is_array() || !logprobs.is_array() || tokens.size() != logprobs.size())
             throw unscored("'tokens' and 'token_logprobs' are missing or differ in length", prompt);
-        const auto& offsets = lp.contains("text_offset") ? lp["text_offset"] : nlohmann::json();
+        for (const auto& t : tokens)
+            if (!t.is_string()) throw MalformedResponse("a token is not a string");
         const auto& top = lp.contains("top_logprobs") ? lp["top_logprobs"] : nlohmann::json();
-        if (!offsets.is_null() && (!offsets.is_array() || offsets.size() != tokens.size())) throw MalformedResponse("'text_offset' differs in length from 'tokens'");
-        const int64_t prompt_length = code_points(prompt);
-        std::vector<int64_t> starts;
-        int64_t position = 0;
-        for (size_t t = 0; t < tokens.size(); ++t) {
-            if (!tokens[t].is_string()) throw MalformedResponse("a token is not a string");
-            starts.push_back(offsets.is_array() ? offsets[t].get<int64_t>() : position);
-            position += code_points(tokens[t].get<std::string>());
+
+        // Token ends and the context's length in one unit: bytes when the tokens spell the prompt,
+        // else code points from text_offset.
+        std::vector<int64_t> ends;
+        int64_t context_length = 0;
+        if (auto spelled = spelled_ends(tokens, prompt)) {
+            ends = std::move(*spelled);
+            context_length = static_cast<int64_t>(context.size());
+        } else {
+            const auto& offsets = lp.contains("text_offset") ? lp["text_offset"] : nlohmann::json();
+            if (!offsets.is_array() || offsets.size() != tokens.size())
+                throw unscored("the tokens do not spell the prompt and 'text_offset' is missing", prompt);
+            const int64_t prompt_length = code_points(prompt);
+            for (size_t t = 0; t < tokens.size(); ++t) {
+                if (!offsets[t].is_number_integer()) throw MalformedResponse("a text offset is not an integer");
+                if (offsets[t].get<int64_t>() >= prompt_length) break;
+                ends.push_back(t + 1 < tokens.size() && offsets[t + 1].is_number_integer() ? std::min(offsets[t + 1].get<int64_t>(), prompt_length) : prompt_length);
+            }
+            context_length = code_points(context);
         }
         ScoredPrompt p;
-        for (size_t t = 0; t < tokens.size() && starts[t] < prompt_length; ++t) {
+        for (size_t t = 0; t < ends.size(); ++t) {
             p.tokens.push_back(tokens[t].get<std::string>());
             if (logprobs[t].is_number()) p.logprobs.emplace_back(logprobs[t].get<double>());
             else if (logprobs[t].is_null()) p.logprobs.emplace_back();
             else throw MalformedResponse("a token log-probability is neither a number nor null");
-            p.ends.push_back(t + 1 < tokens.size() ? std::min(starts[t + 1], prompt_length) : prompt_length);
+            p.textless.push_back(ends[t] == (t == 0 ? 0 : ends[t - 1]));
+            p.after_context.push_back(ends[t] > context_length);
             p.top.push_back(top.is_array() && t < top.size() ? top[t] : nlohmann::json());
         }
         if (p.tokens.empty()) throw unscored("no token of the prompt is returned", prompt);

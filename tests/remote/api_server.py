@@ -33,13 +33,18 @@ def token_logprob(c, i):
     return -(((ord(c) * 31 + i * 7) % 97) / 10 + 0.01)
 
 
-def echo_logprobs(prompt):
+def echo_logprobs(prompt, byte_tokens):
     tokens = list(prompt)
     logprobs = [None] + [token_logprob(c, i) for i, c in enumerate(tokens)][1:]
     top = [None]
     for i, c in enumerate(tokens[1:], start=1):
         lp = token_logprob(c, i)
         top.append({c: lp} if (ord(c) + i) % 3 else {"\u00a7": lp + 0.5, c: lp})
+    if byte_tokens:  # as OpenAI writes tokens that are not whole characters; the offsets still count characters
+        spelled = ["".join(f"\\x{b:02x}" for b in c.encode()) for c in tokens]
+        tokens = [c if ord(c) < 128 else "bytes:" + s for c, s in zip(tokens, spelled)]
+        top = [t if t is None else {("bytes:" + "".join(f"\\x{b:02x}" for b in k.encode()) if ord(k[0]) >= 128 else k): v
+                                     for k, v in t.items()} for t in top]
     return {"tokens": tokens, "token_logprobs": logprobs, "top_logprobs": top, "text_offset": list(range(len(tokens)))}
 
 
@@ -157,7 +162,7 @@ class Handler(BaseHTTPRequestHandler):
         if path.endswith("/completions"):
             prompt = body["prompt"]
             if body.get("echo"):
-                lp = None if self.state.args.silent_echo else echo_logprobs(prompt)
+                lp = None if self.state.args.silent_echo else echo_logprobs(prompt, self.state.args.byte_tokens)
                 return {"id": "cmpl-1", "object": "text_completion", "model": model,
                         "choices": [{"index": 0, "text": prompt, "logprobs": lp, "finish_reason": "length"}],
                         "usage": {"prompt_tokens": len(prompt), "completion_tokens": 0, "total_tokens": len(prompt)}}
@@ -200,6 +205,7 @@ def main():
     parser.add_argument("--stall-seconds", type=float, default=3.0)
     parser.add_argument("--always-fail-modulo", type=int, default=0, help="requests whose key is 0 modulo N always get 500")
     parser.add_argument("--silent-echo", action="store_true", help="answer echo requests without log-probabilities")
+    parser.add_argument("--byte-tokens", action="store_true", help="write non-ASCII tokens as bytes:\\xNN (they no longer spell the prompt)")
     parser.add_argument("--reject-key", action="store_true", help="answer 401 quoting the key presented")
     args = parser.parse_args()
     Handler.state = State(args)

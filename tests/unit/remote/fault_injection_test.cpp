@@ -95,6 +95,22 @@ TEST(FaultInjection, EveryAnswerArrivesCorrectOnceDespiteFaults) {
     EXPECT_EQ(stats["attempts"], 300 + by_reason);
 }
 
+// Tokens that do not spell the prompt (bytes:\xNN for non-ASCII characters, as OpenAI writes
+// them) are split from the context by text_offset, which counts characters.
+TEST(FaultInjection, EchoedTokensThatDoNotSpellThePromptAreSplitByTextOffset) {
+    test::ApiServer server({"--byte-tokens"});
+    auto model = open_language_model("openai:test-model", fast_retries(server.url() + "/v1"));
+    const std::vector<LoglikelihoodRequest> requests = {{"Où est la gare? Réponse:", " à gauche"}, {"naïve ", "café"}, {"plain", " ascii"}};
+    const auto scores = model->loglikelihood(requests);
+    for (size_t i = 0; i < requests.size(); ++i) {
+        ASSERT_FALSE(scores[i].error) << *scores[i].error;
+        const auto expected = test::expected_loglikelihood(requests[i].context, requests[i].continuation);
+        EXPECT_DOUBLE_EQ(scores[i].logprob, expected.logprob) << i;
+        EXPECT_EQ(scores[i].greedy, expected.greedy) << i;
+        EXPECT_EQ(scores[i].continuation_tokens, expected.tokens) << i;
+    }
+}
+
 TEST(FaultInjection, ARequestThatKeepsFailingIsReturnedWithAnErrorNamingIt) {
     test::ApiServer server({"--always-fail-modulo", "1"});
     ModelOptions options = fast_retries(server.url() + "/v1");
