@@ -26,6 +26,7 @@ struct ComputeUsage {
     int64_t reasoning_tokens = 0;  // remote reasoning models: hidden tokens generated before the output
     int64_t reused_tokens = 0;     // context tokens served from a shared prefix instead of recomputed
     FlopCounts flops;
+    uint64_t reasoning_flops = 0;  // the part of flops.total() spent generating reasoning tokens
 
     ComputeUsage& operator+=(const ComputeUsage& other) {
         prompt_tokens += other.prompt_tokens;
@@ -33,6 +34,7 @@ struct ComputeUsage {
         reasoning_tokens += other.reasoning_tokens;
         reused_tokens += other.reused_tokens;
         flops += other.flops;
+        reasoning_flops += other.reasoning_flops;
         return *this;
     }
 };

@@ -124,8 +124,12 @@ ComputeUsage RemoteModel::usage(int64_t prompt_tokens, int64_t output_tokens, in
     u.reasoning_tokens = std::max<int64_t>(reasoning_tokens, 0);
     u.generated_tokens = std::max<int64_t>(output_tokens - u.reasoning_tokens, 0);
     if (flops_) {
+        // Reasoning comes first, then the visible answer after it.
+        const FlopCounts reasoning = flops_->generation(u.prompt_tokens, u.reasoning_tokens);
         u.flops = flops_->prompt(u.prompt_tokens, false);
-        u.flops += flops_->generation(u.prompt_tokens, u.generated_tokens + u.reasoning_tokens);
+        u.flops += reasoning;
+        u.flops += flops_->generation(u.prompt_tokens + u.reasoning_tokens, u.generated_tokens);
+        u.reasoning_flops = reasoning.total();
     }
     return u;
 }

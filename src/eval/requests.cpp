@@ -145,7 +145,8 @@ nlohmann::ordered_json to_json(const ComputeUsage& u) {
             {"generated_tokens", u.generated_tokens},
             {"reasoning_tokens", u.reasoning_tokens},
             {"reused_tokens", u.reused_tokens},
-            {"flops", {{"linear", u.flops.linear}, {"attention", u.flops.attention}, {"lm_head", u.flops.lm_head}}}};
+            {"flops", {{"linear", u.flops.linear}, {"attention", u.flops.attention}, {"lm_head", u.flops.lm_head}}},
+            {"reasoning_flops", u.reasoning_flops}};
 }
 
 ComputeUsage usage_from_json(const nlohmann::ordered_json& j) {
@@ -158,6 +159,7 @@ ComputeUsage usage_from_json(const nlohmann::ordered_json& j) {
     u.flops.linear = f.at("linear").get<uint64_t>();
     u.flops.attention = f.at("attention").get<uint64_t>();
     u.flops.lm_head = f.at("lm_head").get<uint64_t>();
+    u.reasoning_flops = j.value("reasoning_flops", uint64_t{0});
     return u;
 }
 

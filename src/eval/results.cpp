@@ -52,7 +52,9 @@ Json compute_json(const ComputeUsage& u, const ModelIdentity& model) {
             {"generated_tokens", u.generated_tokens},
             {"reasoning_tokens", u.reasoning_tokens},
             {"reused_tokens", u.reused_tokens},
-            {"flops", known ? Json{{"linear", u.flops.linear}, {"attention", u.flops.attention}, {"lm_head", u.flops.lm_head}, {"total", total}} : Json()},
+            {"flops", known ? Json{{"linear", u.flops.linear}, {"attention", u.flops.attention}, {"lm_head", u.flops.lm_head}, {"total", total},
+                                   {"reasoning", u.reasoning_flops}}
+                            : Json()},
             {"flops_per_token", known && tokens > 0 ? Json(static_cast<double>(total) / static_cast<double>(tokens)) : Json()},
             {"flops_source", source},
             {"cost", cost_json(u, model)}};

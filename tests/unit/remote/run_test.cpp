@@ -105,8 +105,8 @@ TEST(RemoteRun, ReasoningTokensAndCostAreReportedApartFromTheOutput) {
     test::ApiServer server({});
     const std::string dir = test::temp_dir("reasoning");
     std::ofstream(dir + "/prices.yaml") << "prices:\n  - model: test-*\n    input: 1\n    output: 2\n    reasoning: 4\n    source: test\n";
-    const auto r = test::run_flopwise("run --model openai-responses:test-model --tasks gsm8k --limit 2 --prices " + dir + "/prices.yaml --output " + dir +
-                                      "/out " + common_flags(server));
+    const auto r = test::run_flopwise("run --model openai-responses:test-model --card llama-3.1-8b --tasks gsm8k --limit 2 --prices " + dir +
+                                      "/prices.yaml --output " + dir + "/out " + common_flags(server));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("openai-responses: 2 calls, 2 attempts, 0 retries, 0 failed"), std::string::npos) << r.output;
     const auto results = results_of(dir + "/out");
@@ -117,6 +117,11 @@ TEST(RemoteRun, ReasoningTokensAndCostAreReportedApartFromTheOutput) {
     EXPECT_EQ(compute["reasoning_tokens"], 64);
     EXPECT_DOUBLE_EQ(compute["cost"]["total"].get<double>(), (34 * 1 + 16 * 2 + 64 * 4) / 1e6);
     EXPECT_DOUBLE_EQ(compute["cost"]["reasoning"].get<double>(), 64 * 4 / 1e6);
+    // Reasoning is estimated as 32 tokens generated after the 17-token prompt, each call.
+    const auto card = compute::load_model_card("llama-3.1-8b");
+    const double reasoning = 2 * 32 * compute::forward_flops(card, 17 + 16, 1, 1).total();
+    EXPECT_NEAR(compute["flops"]["reasoning"].get<double>(), reasoning, reasoning * 1e-9 + 16);
+    EXPECT_GT(compute["flops"]["total"].get<double>(), reasoning);
     EXPECT_EQ(results["model"]["service"]["price"]["source"], "test");
     EXPECT_EQ(results["model"]["service"]["base_url"], server.url() + "/v1");
     EXPECT_EQ(results["settings"]["batch_size"], 64) << "remote runs send batches of four times the concurrency";
