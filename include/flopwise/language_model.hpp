@@ -25,6 +25,10 @@ struct ModelIdentity {
     int64_t non_embedding_parameters = 0;
     bool flops_counted = false;  // true: FLOPs are counted by the engine; false: estimated (or unknown)
     nlohmann::json details = nlohmann::json::object();
+    // Remote backends: how the model was reached and accounted for (endpoint, the model card the
+    // FLOPs estimate comes from, the price applied). None of it changes the answers, so it is
+    // reported but not part of the model key: a rerun through another URL reuses the cache.
+    nlohmann::json service = nlohmann::json::object();
 };
 
 // One request kind each; text in, scores or text out. A result with `error` set failed (after any
@@ -82,6 +86,9 @@ public:
     virtual std::vector<LoglikelihoodResult> loglikelihood(std::span<const LoglikelihoodRequest> requests) = 0;
     virtual std::vector<RollingResult> loglikelihood_rolling(std::span<const RollingRequest> requests) = 0;
     virtual std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests) = 0;
+    // What the backend did to answer, beyond the answers (remote backends: calls, retries by
+    // reason, failures); null when there is nothing to report.
+    virtual nlohmann::json statistics() const { return nullptr; }
 };
 
 }  // namespace flopwise

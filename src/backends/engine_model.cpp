@@ -142,10 +142,4 @@ std::vector<GenerateResult> EngineModel::generate(std::span<const GenerateReques
     return out;
 }
 
-std::unique_ptr<LanguageModel> open_language_model(const std::string& spec, const ModelOptions& options) {
-    const bool local = spec.rfind("gguf:", 0) == 0 || (spec.size() > 5 && spec.compare(spec.size() - 5, 5, ".gguf") == 0);
-    if (local) return std::make_unique<EngineModel>(spec, options);
-    throw Error("model '" + spec + "': expected 'gguf:PATH' or a path ending in '.gguf'");
-}
-
 }  // namespace flopwise

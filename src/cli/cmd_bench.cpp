@@ -8,6 +8,7 @@
 
 #include "bench_kernels.hpp"
 #include "bench_report.hpp"
+#include "bench_client.hpp"
 #include "command.hpp"
 #include "engine_options.hpp"
 #include "flopwise/engine.hpp"
@@ -89,15 +90,18 @@ int run(Args& args) {
     if (what == "engine") return bench_engine(args);
     if (what == "kernels") return bench_kernels(args);
     if (what == "report") return bench_report(args);
-    throw Error("flopwise bench: name what to benchmark: 'engine', 'kernels' or 'report'");
+    if (what == "client") return bench_client(args);
+    throw Error("flopwise bench: name what to benchmark: 'engine', 'kernels', 'report' or 'client'");
 }
 
 const CommandRegistration registration(
     {"bench",
      "engine --model M [--prompt-tokens 512] [--gen-tokens 128] [--repetitions 3] [--threads T] [--json F]\n"
      "               kernels [--filter RE] [--json F] [--repetitions 5] [--isa P] [--large] [--list] [--instructions]\n"
-     "               report [--models 100] [--tasks 20] [--repetitions 5] [--output F]",
-     "measure the engine's prefill and decode speed, the kernels against this machine's roofline, or building a report", run});
+     "               report [--models 100] [--tasks 20] [--repetitions 5] [--output F]\n"
+     "               client [--url BASE_URL] [--concurrency 64] [--requests N] [--json F]",
+     "measure the engine's prefill and decode speed, the kernels against this machine's roofline, building a report, or the "
+     "remote-API client's requests/s", run});
 
 }  // namespace
 }  // namespace flopwise::cli

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "flopwise/scale/launch.hpp"
 #include "flopwise/scale/rank_cache.hpp"
 #include "flopwise/scale/sharded_run.hpp"
+#include "remote_options.hpp"
 
 namespace flopwise::cli {
 namespace {
@@ -98,6 +100,7 @@ int report_run(const eval::Evaluation& evaluation, const eval::RunInfo& info, co
                  static_cast<long long>(evaluation.requests.total), static_cast<long long>(evaluation.requests.computed),
                  static_cast<long long>(evaluation.requests.from_cache), static_cast<long long>(evaluation.requests.reused),
                  eval::format_duration(evaluation.wall_seconds).c_str());
+    if (!evaluation.backend_statistics.is_null()) std::fprintf(stderr, "%s\n", eval::backend_summary(evaluation).c_str());
     if (output) {
         eval::write_run_outputs(*output, evaluation, info);
         std::fprintf(stderr, "results: %s/results.json, samples: %s/samples/\n", output->c_str(), output->c_str());
@@ -161,7 +164,14 @@ int run(Args& args) {
     if (mpi) info.command.push_back("--mpi");
     const auto locations = eval::find_locations(suites_dir, datasets_dir, data_dir);
     const Engine::Options engine = engine_options(args);
+    const RemoteOptions remote = remote_options(args);
     args.finish();
+    for (const auto& word : remote_flags(remote)) info.command.push_back(word);
+    if (is_local_model_spec(spec) && !remote_flags(remote).empty())
+        throw Error("flopwise run: " + remote_flags(remote).front() + " applies to remote models (openai:, openai-chat:, anthropic:, openai-responses:), not to " + spec);
+    // A remote backend works on one batch at a time; batches several times its concurrency keep
+    // its connections busy while a few slow calls finish.
+    if (!batch_size && !is_local_model_spec(spec)) options.batch_size = std::max<size_t>(options.batch_size, 4 * static_cast<size_t>(remote.max_concurrency));
     if (engine.threads > 0) note("threads", std::optional(engine.threads));
 
     info.limit = plan_options.limit;
@@ -174,6 +184,7 @@ int run(Args& args) {
     model_options.threads = engine.threads;
     model_options.batch_tokens = engine.batch_tokens;
     model_options.max_context = engine.max_context;
+    model_options.remote = remote;
 
     const RunPlanning planning{choice, plan_options, locations};
     const int launched = scale::launched_ranks();
@@ -192,7 +203,7 @@ int run(Args& args) {
                               "openmpi-bin and libopenmpi-dev, then configure the build again)");
     scale::World world;
     try {
-        model_options = scale::rank_model_options(model_options, world.ranks_on_this_node());
+        model_options = scale::rank_model_options(model_options, world.ranks_on_this_node(), world.size());
         info.threads = model_options.threads;
         if (world.rank() != 0) {
             // Only rank 0 reads the tasks and data; the others load the model meanwhile.
@@ -224,7 +235,9 @@ int run(Args& args) {
 const CommandRegistration registration(
     {"run",
      "--model M --tasks T1,T2:K,SUITE [--num-fewshot K] [--limit N] [--seed S] [--threads T] [--output DIR] [--data-dir D] [--cache F | "
-     "--no-cache] [--batch-size N] [--bootstrap-iters B] [--progress auto|bar|lines|none] [--suites-dir D] [--datasets-dir D] [--mpi]",
+     "--no-cache] [--batch-size N] [--bootstrap-iters B] [--progress auto|bar|lines|none] [--suites-dir D] [--datasets-dir D] [--mpi] "
+     "[remote models: --base-url URL --api-key-env VAR --request-timeout S --max-concurrency N --rpm N --tpm N --max-retries N "
+     "--retry-delay S --system-prompt TEXT --card NAME --prices FILE]",
      "evaluate a model on tasks and suites; writes DIR/results.json and DIR/samples/<task>.jsonl (sharded over the ranks when "
      "started by mpirun or srun, or with --mpi)",
      run});

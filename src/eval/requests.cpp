@@ -119,7 +119,7 @@ std::string request_key(const std::string& model_key, const Request& request) {
 }
 
 nlohmann::ordered_json to_json(const ModelIdentity& m) {
-    return {{"backend", m.backend},
+    nlohmann::ordered_json j = {{"backend", m.backend},
             {"spec", m.spec},
             {"name", m.name},
             {"file_sha256", m.file_sha256},
@@ -129,11 +129,14 @@ nlohmann::ordered_json to_json(const ModelIdentity& m) {
             {"non_embedding_parameters", m.non_embedding_parameters},
             {"flops", m.flops_counted ? "counted" : "estimated"},
             {"details", nlohmann::ordered_json(m.details)}};
+    if (!m.service.empty()) j["service"] = nlohmann::ordered_json(m.service);
+    return j;
 }
 
 std::string model_key(const ModelIdentity& identity) {
     nlohmann::ordered_json j = to_json(identity);
     j.erase("spec");
+    j.erase("service");
     return sha256_hex(j.dump());
 }
 
@@ -152,18 +155,23 @@ FlopCounts flops_from_json(const nlohmann::ordered_json& f) {
 nlohmann::ordered_json to_json(const ComputeUsage& u) {
     return {{"prompt_tokens", u.prompt_tokens},
             {"generated_tokens", u.generated_tokens},
+            {"reasoning_tokens", u.reasoning_tokens},
             {"reused_tokens", u.reused_tokens},
             {"flops", flops_to_json(u.flops)},
-            {"generation_flops", flops_to_json(u.generation_flops)}};
+            {"generation_flops", flops_to_json(u.generation_flops)},
+            {"reasoning_flops", u.reasoning_flops}};
 }
 
 ComputeUsage usage_from_json(const nlohmann::ordered_json& j) {
     ComputeUsage u;
     u.prompt_tokens = j.at("prompt_tokens").get<int64_t>();
     u.generated_tokens = j.at("generated_tokens").get<int64_t>();
+    u.reasoning_tokens = j.value("reasoning_tokens", int64_t{0});  // absent in caches written before remote backends
     u.reused_tokens = j.at("reused_tokens").get<int64_t>();
     u.flops = flops_from_json(j.at("flops"));
-    u.generation_flops = flops_from_json(j.at("generation_flops"));
+    // Caches written before these fields existed hold no generation or reasoning split.
+    if (j.contains("generation_flops")) u.generation_flops = flops_from_json(j.at("generation_flops"));
+    u.reasoning_flops = j.value("reasoning_flops", uint64_t{0});
     return u;
 }
 

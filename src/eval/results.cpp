@@ -33,18 +33,42 @@ Json per_token(uint64_t flops, int64_t tokens) {
     return tokens > 0 ? Json(static_cast<double>(flops) / static_cast<double>(tokens)) : Json();
 }
 
-Json compute_json(const ComputeUsage& u, bool counted) {
+// "counted": the engine's kernels counted what they executed; "estimated": from the model card
+// (remote APIs); "unavailable": a remote model without a card.
+std::string flops_source(const ModelIdentity& model) {
+    if (model.flops_counted) return "counted";
+    const auto it = model.service.find("flops_estimate");
+    return it != model.service.end() && !it->is_null() ? "estimated" : "unavailable";
+}
+
+// What the tokens cost at the price the backend found for the model; null without a price.
+Json cost_json(const ComputeUsage& u, const ModelIdentity& model) {
+    const auto it = model.service.find("price");
+    if (it == model.service.end() || !it->is_object()) return Json();
+    const auto dollars = [&](int64_t tokens, const char* field) { return static_cast<double>(tokens) * it->value(field, 0.0) / 1e6; };
+    const double input = dollars(u.prompt_tokens, "input_per_million"), output = dollars(u.generated_tokens, "output_per_million"),
+                 reasoning = dollars(u.reasoning_tokens, "reasoning_per_million");
+    return {{"currency", "USD"}, {"input", input}, {"output", output}, {"reasoning", reasoning}, {"total", input + output + reasoning}};
+}
+
+Json compute_json(const ComputeUsage& u, const ModelIdentity& model) {
+    const std::string source = flops_source(model);
+    const bool known = source != "unavailable";
     const FlopCounts prefill = u.prefill_flops();
+    const auto known_per_token = [&](uint64_t flops, int64_t tokens) { return known ? per_token(flops, tokens) : Json(); };
     return {{"prompt_tokens", u.prompt_tokens},
             {"generated_tokens", u.generated_tokens},
+            {"reasoning_tokens", u.reasoning_tokens},
             {"reused_tokens", u.reused_tokens},
-            {"flops", flops_json(u.flops)},
-            {"prefill_flops", flops_json(prefill)},
-            {"generation_flops", flops_json(u.generation_flops)},
-            {"flops_per_token", per_token(u.flops.total(), u.prompt_tokens + u.generated_tokens)},
-            {"flops_per_prompt_token", per_token(prefill.total(), u.prompt_tokens)},
-            {"flops_per_generated_token", per_token(u.generation_flops.total(), u.generated_tokens)},
-            {"flops_source", counted ? "counted" : "estimated"}};
+            {"flops", known ? flops_json(u.flops) : Json()},
+            {"prefill_flops", known ? flops_json(prefill) : Json()},
+            {"generation_flops", known ? flops_json(u.generation_flops) : Json()},
+            {"reasoning_flops", known ? Json(u.reasoning_flops) : Json()},
+            {"flops_per_token", known_per_token(u.flops.total(), u.prompt_tokens + u.generated_tokens + u.reasoning_tokens)},
+            {"flops_per_prompt_token", known_per_token(prefill.total(), u.prompt_tokens)},
+            {"flops_per_generated_token", known_per_token(u.generation_flops.total(), u.generated_tokens + u.reasoning_tokens)},
+            {"flops_source", source},
+            {"cost", cost_json(u, model)}};
 }
 
 Json counts_json(const RequestCounts& c) {
@@ -74,7 +98,7 @@ void write_atomically(const std::filesystem::path& path, const std::string& text
     std::filesystem::rename(temporary, path);
 }
 
-Json task_json(const TaskResult& t, bool flops_counted) {
+Json task_json(const TaskResult& t, const ModelIdentity& model) {
     const TaskConfig& c = *t.plan.config;
     const Json config = c.to_json();
     Json files = Json::array();
@@ -107,7 +131,7 @@ Json task_json(const TaskResult& t, bool flops_counted) {
               {"failed", t.failed_documents()}}},
             {"metrics", metrics},
             {"requests", counts_json(t.requests)},
-            {"compute", compute_json(t.usage, flops_counted)},
+            {"compute", compute_json(t.usage, model)},
             {"wall_seconds", t.wall_seconds},
             {"samples_file", "samples/" + c.name + ".jsonl"}};
 }
@@ -138,7 +162,7 @@ Json results_json(const Evaluation& ev, const RunInfo& info) {
     if (!info.ranks.is_null()) j["machine"]["ranks"] = info.ranks;
     j["build"] = build_info();
     Json tasks = Json::object();
-    for (const auto& t : ev.tasks) tasks[t.plan.config->name] = task_json(t, ev.model.flops_counted);
+    for (const auto& t : ev.tasks) tasks[t.plan.config->name] = task_json(t, ev.model);
     j["tasks"] = tasks;
     Json groups = Json::object();
     for (const auto& g : ev.groups) {
@@ -157,7 +181,8 @@ Json results_json(const Evaluation& ev, const RunInfo& info) {
                                  {"metrics", metrics}};
     }
     j["groups"] = groups;
-    j["totals"] = {{"requests", counts_json(ev.requests)}, {"compute", compute_json(ev.usage, ev.model.flops_counted)}, {"wall_seconds", ev.wall_seconds}};
+    j["totals"] = {{"requests", counts_json(ev.requests)}, {"compute", compute_json(ev.usage, ev.model)}, {"wall_seconds", ev.wall_seconds}};
+    if (!ev.backend_statistics.is_null()) j["totals"]["backend"] = Json(ev.backend_statistics);
     return j;
 }
 
@@ -220,6 +245,37 @@ std::string summary_table(const Evaluation& ev) {
             row(g.suite->name + " (group)", "", key + " micro (per document)", estimate.micro, g.documents);
             row(g.suite->name + " (group)", "", key + " macro (per task)", estimate.macro, g.documents);
         }
+    return out;
+}
+
+std::string backend_summary(const Evaluation& ev) {
+    const auto& b = ev.backend_statistics;
+    if (!b.is_object()) return "";
+    std::string out = b.value("backend", std::string("backend")) + ": " + std::to_string(b.value("requests", int64_t{0})) + " calls, " +
+                      std::to_string(b.value("attempts", int64_t{0})) + " attempts, " + std::to_string(b.value("retries", int64_t{0})) + " retries";
+    std::string reasons;
+    if (b.contains("retries_by_reason"))
+        for (const auto& [reason, n] : b["retries_by_reason"].items()) reasons += (reasons.empty() ? "" : ", ") + reason + " " + n.dump();
+    if (!reasons.empty()) out += " (" + reasons + ")";
+    out += ", " + std::to_string(b.value("failed", int64_t{0})) + " failed\n";
+    const ComputeUsage& u = ev.usage;
+    out += "tokens: " + std::to_string(u.prompt_tokens) + " prompt, " + std::to_string(u.generated_tokens) + " generated, " +
+           std::to_string(u.reasoning_tokens) + " reasoning";
+    const Json cost = cost_json(u, ev.model);
+    char dollars[64];
+    if (cost.is_object()) {
+        std::snprintf(dollars, sizeof dollars, "; cost $%.4f", cost["total"].get<double>());
+        out += dollars;
+    } else {
+        out += "; cost unknown (no price for " + ev.model.name + ": add one with --prices FILE)";
+    }
+    const std::string source = flops_source(ev.model);
+    if (source == "estimated") {
+        std::snprintf(dollars, sizeof dollars, "%.3g", static_cast<double>(u.flops.total()));
+        out += std::string("; FLOPs ") + dollars + " (estimated from the model card)";
+    } else if (source == "unavailable") {
+        out += "; FLOPs unavailable (no model card for " + ev.model.name + ": name one with --card)";
+    }
     return out;
 }
 

@@ -340,12 +340,20 @@ Evaluation evaluate(LanguageModel& model, std::vector<TaskPlan> plans, const std
             progress.start(run.task(task).config->name, to_compute);
         }
         const auto batch_started = Clock::now();
-        std::vector<Response> responses = answer_batch(model, batches[b]);
+        std::vector<Response> responses;
+        try {
+            responses = answer_batch(model, batches[b]);
+        } catch (const Error& e) {
+            // A backend that cannot serve a request at all (a server without prompt log-probs) stops the run; say for which task.
+            throw Error("task '" + run.task(task).config->name + "': " + e.what());
+        }
         run.record(b, std::move(responses), seconds_since(batch_started));
         progress.advance(static_cast<int64_t>(batches[b].keys.size()));
         if (b + 1 == batches.size() || batches[b + 1].task != task) progress.finish();
     }
-    return run.finish(groups);
+    Evaluation evaluation = run.finish(groups);
+    evaluation.backend_statistics = model.statistics();
+    return evaluation;
 }
 
 }  // namespace flopwise::eval

@@ -40,8 +40,10 @@ int32_t threads_per_rank(int ranks_on_this_node) {
     return static_cast<int32_t>(std::max(1, allowed / sharing));
 }
 
-ModelOptions rank_model_options(ModelOptions job, int ranks_on_this_node) {
+ModelOptions rank_model_options(ModelOptions job, int ranks_on_this_node, int ranks) {
     if (job.threads == 0) job.threads = threads_per_rank(ranks_on_this_node);
+    job.remote.requests_per_minute /= ranks;
+    job.remote.tokens_per_minute /= ranks;
     return job;
 }
 

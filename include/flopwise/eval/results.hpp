@@ -37,5 +37,8 @@ nlohmann::ordered_json sample_json(const TaskResult& task, size_t document);
 void write_run_outputs(const std::string& directory, const Evaluation& evaluation, const RunInfo& info);
 // The scores as a text table for the terminal.
 std::string summary_table(const Evaluation& evaluation);
+// One paragraph on what a remote backend did: calls, retries by reason, failures, tokens, cost and
+// where the FLOPs figure comes from.
+std::string backend_summary(const Evaluation& evaluation);
 
 }  // namespace flopwise::eval

@@ -64,6 +64,7 @@ struct Evaluation {
     std::vector<GroupResult> groups;
     RequestCounts requests;  // over the run's unique requests
     ComputeUsage usage;
+    nlohmann::json backend_statistics;  // LanguageModel::statistics() at the end of the run
     double wall_seconds = 0.0;
 };
 

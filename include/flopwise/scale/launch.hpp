@@ -17,8 +17,9 @@ int launched_ranks();
 int32_t threads_per_rank(int ranks_on_this_node);
 
 // The model options of one rank: the job's options with threads_per_rank when the user chose no
-// thread count. This is the one place where the job's options become a rank's: a rate limit for
-// remote-API backends belongs here too, divided by the number of ranks (see docs/scale.md).
-ModelOptions rank_model_options(ModelOptions job, int ranks_on_this_node);
+// thread count, and the remote-API rate limits (requests and tokens per minute) divided by the
+// number of ranks, so the whole job keeps to the user's limit. This is the one place where the
+// job's options become a rank's.
+ModelOptions rank_model_options(ModelOptions job, int ranks_on_this_node, int ranks);
 
 }  // namespace flopwise::scale

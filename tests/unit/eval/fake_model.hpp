@@ -19,6 +19,7 @@ public:
         identity_.architecture = "hash";
         identity_.parameters = 1000;
         identity_.flops_counted = false;
+        identity_.service["flops_estimate"] = {{"method", "a fixed cost per token"}};
     }
 
     const ModelIdentity& identity() const override { return identity_; }

@@ -131,8 +131,18 @@ TEST(Threads, EachRankGetsItsShareOfTheCoresUnlessChosen) {
     EXPECT_EQ(threads_per_rank(1 << 20), 1);
     ModelOptions chosen;
     chosen.threads = 3;
-    EXPECT_EQ(rank_model_options(chosen, 4).threads, 3);
-    EXPECT_EQ(rank_model_options(ModelOptions{}, 1 << 20).threads, 1);
+    EXPECT_EQ(rank_model_options(chosen, 4, 4).threads, 3);
+    EXPECT_EQ(rank_model_options(ModelOptions{}, 1 << 20, 1 << 20).threads, 1);
+}
+
+TEST(RateLimits, TheJobsLimitIsSharedByItsRanks) {
+    ModelOptions job;
+    job.remote.requests_per_minute = 600;
+    job.remote.tokens_per_minute = 90000;
+    const ModelOptions rank = rank_model_options(job, 2, 4);
+    EXPECT_DOUBLE_EQ(rank.remote.requests_per_minute, 150);
+    EXPECT_DOUBLE_EQ(rank.remote.tokens_per_minute, 22500);
+    EXPECT_DOUBLE_EQ(rank_model_options(ModelOptions{}, 2, 4).remote.requests_per_minute, 0);  // 0 stays "no limit"
 }
 
 }  // namespace

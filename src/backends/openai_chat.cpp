@@ -1,0 +1,57 @@
+// openai-chat:MODEL, the Chat Completions API (/v1/chat/completions): generation only. The
+// task's prompt (few-shot examples included) is one user message, after the system prompt if any.
+#include "remote_backends.hpp"
+#include "remote_model.hpp"
+
+namespace flopwise {
+
+namespace {
+
+int64_t usage_field(const nlohmann::json& usage, const char* field) {
+    return usage.is_object() && usage.contains(field) && usage[field].is_number_integer() ? usage[field].get<int64_t>() : -1;
+}
+
+class OpenAIChat : public RemoteModel {
+public:
+    OpenAIChat(const std::string& spec, const std::string& model, const ModelOptions& options)
+        : RemoteModel(spec, model, {"openai-chat", "https://api.openai.com/v1", "OPENAI_API_KEY", "/chat/completions", bearer_auth}, options) {}
+
+protected:
+    nlohmann::json generation_body(const GenerateRequest& r) const override {
+        nlohmann::json messages = nlohmann::json::array();
+        if (!system_prompt_.empty()) messages.push_back({{"role", "system"}, {"content", system_prompt_}});
+        messages.push_back({{"role", "user"}, {"content", r.context}});
+        nlohmann::json body = {{"model", model_}, {"messages", messages}, {"max_tokens", r.max_tokens}, {"temperature", r.sampling.temperature}};
+        if (r.sampling.top_p < 1.0) body["top_p"] = r.sampling.top_p;
+        if (r.sampling.seed != 0) body["seed"] = r.sampling.seed;
+        std::vector<std::string> stop(r.stop.begin(), r.stop.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(r.stop.size(), 4)));
+        if (!stop.empty()) body["stop"] = stop;
+        return body;
+    }
+
+    Generation parse_generation(const nlohmann::json& body) const override {
+        if (!body.is_object() || !body.contains("choices") || !body["choices"].is_array() || body["choices"].empty())
+            throw MalformedResponse("no 'choices' in the response");
+        const auto& choice = body["choices"][0];
+        if (!choice.is_object() || !choice.contains("message") || !choice["message"].is_object()) throw MalformedResponse("no 'message' in 'choices[0]'");
+        const auto& content = choice["message"].contains("content") ? choice["message"]["content"] : nlohmann::json();
+        if (!content.is_string() && !content.is_null()) throw MalformedResponse("'message.content' is neither text nor null");
+        Generation g;
+        g.text = content.is_string() ? content.get<std::string>() : "";
+        g.finish_reason = choice.contains("finish_reason") && choice["finish_reason"].is_string() ? choice["finish_reason"].get<std::string>() : "";
+        const auto& usage = body.contains("usage") ? body["usage"] : nlohmann::json();
+        g.prompt_tokens = usage_field(usage, "prompt_tokens");
+        g.output_tokens = usage_field(usage, "completion_tokens");
+        if (usage.is_object() && usage.contains("completion_tokens_details"))
+            g.reasoning_tokens = std::max<int64_t>(usage_field(usage["completion_tokens_details"], "reasoning_tokens"), 0);
+        return g;
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<LanguageModel> make_openai_chat_model(const std::string& spec, const std::string& model, const ModelOptions& options) {
+    return std::make_unique<OpenAIChat>(spec, model, options);
+}
+
+}  // namespace flopwise
