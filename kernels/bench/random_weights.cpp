@@ -72,4 +72,12 @@ std::vector<uint8_t> random_weights(TensorType type, int64_t rows, int64_t cols,
     return data;
 }
 
+std::vector<float> random_values(size_t n, uint32_t seed, float low, float high) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> dist(low, high);
+    std::vector<float> values(n);
+    for (float& v : values) v = dist(rng);
+    return values;
+}
+
 }  // namespace flopwise::kernels

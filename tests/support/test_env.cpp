@@ -39,8 +39,15 @@ std::string run_command(const std::string& command) {
     return std::move(outcome.output);
 }
 
-CommandOutcome run_flopwise(const std::string& arguments) {
-    std::string command = binary_path("flopwise");
+CommandOutcome run_flopwise(const std::string& arguments, const std::vector<std::string>& environment) {
+    std::string command = "env";
+    for (const auto& assignment : environment) {
+        command += " '";
+        command += assignment;
+        command += "'";
+    }
+    command += " ";
+    command += binary_path("flopwise");
     command += " ";
     command += arguments;
     return run_command_status(command);

@@ -1,5 +1,6 @@
 #pragma once
 #include <string>
+#include <vector>
 
 namespace flopwise::test {
 
@@ -18,8 +19,9 @@ struct CommandOutcome {
     std::string output;  // standard output and error together
 };
 CommandOutcome run_command_status(const std::string& command);
-// The built `flopwise` binary with these arguments (shell words), whatever its exit code.
-CommandOutcome run_flopwise(const std::string& arguments);
+// The built `flopwise` binary with these arguments (shell words), whatever its exit code, with
+// extra environment assignments ("NAME=value").
+CommandOutcome run_flopwise(const std::string& arguments, const std::vector<std::string>& environment = {});
 // The Python interpreter the build was configured with.
 std::string python();
 // A fresh empty directory under the build tree, unique per call.

@@ -19,4 +19,7 @@ enum class HalfRange {
 std::vector<uint8_t> random_weights(TensorType type, int64_t rows, int64_t cols, uint32_t seed,
                                     HalfRange range = HalfRange::moderate, uint64_t row_stride = 0);
 
+// Reproducible activations: `n` values uniform in [low, high).
+std::vector<float> random_values(size_t n, uint32_t seed, float low = -1.0f, float high = 1.0f);
+
 }  // namespace flopwise::kernels

@@ -22,16 +22,6 @@ nlohmann::json flops_json(const std::string& arguments) {
     return nlohmann::json::parse(flopwise(command));
 }
 
-// Runs a command expected to fail; returns its output, which ends with its exit status.
-std::string failing(const std::string& arguments) {
-    std::string command = "(";
-    command += test::binary_path("flopwise");
-    command += " ";
-    command += arguments;
-    command += ") 2>&1; echo \"exit=$?\"";
-    return test::run_command(command);
-}
-
 TEST(FlopsCommand, ReportsACardAsJson) {
     const nlohmann::json out = flops_json("--card llama-3.1-8b --context 2048");
     EXPECT_EQ(out["model"], "llama-3.1-8b");
@@ -83,9 +73,9 @@ TEST(FlopsCommand, RejectsBadFlags) {
           std::pair{"flops --card llama-9", "known cards:"}, std::pair{"flops --card llama-3.1-8b --context 0", "--context must be an integer"},
           std::pair{"flops --list --card llama-3.1-8b", "--list takes no --card"}, std::pair{"flops --card llama-3.1-8b --colour red", "unknown flag --colour"},
           std::pair{"flops --model /nonexistent/m.gguf", "/nonexistent/m.gguf"}}) {
-        const std::string output = failing(arguments);
-        EXPECT_NE(output.find("exit=2"), std::string::npos) << arguments << "\n" << output;
-        EXPECT_NE(output.find(message), std::string::npos) << arguments << "\nexpected '" << message << "' in:\n" << output;
+        const test::CommandOutcome outcome = test::run_flopwise(arguments);
+        EXPECT_EQ(outcome.exit_code, 2) << arguments << "\n" << outcome.output;
+        EXPECT_NE(outcome.output.find(message), std::string::npos) << arguments << "\nexpected '" << message << "' in:\n" << outcome.output;
     }
 }
 

@@ -1,7 +1,6 @@
 // The gate and the kernel benchmarks through the flopwise binary: exit codes, the CI gate against
 // the committed instruction-count baseline, and the detection of an injected slowdown.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <fstream>
@@ -14,20 +13,9 @@ namespace {
 
 using nlohmann::json;
 
-struct CommandResult {
-    int status;
-    std::string output;
-};
+using CommandResult = flopwise::test::CommandOutcome;
 
-// Runs a shell command and returns its exit status and combined output (exit codes matter here).
-CommandResult run(const std::string& command) {
-    const std::string log = flopwise::test::temp_dir("gate-cli") + "/output.txt";
-    const int raw = std::system((command + " > " + log + " 2>&1").c_str());
-    std::ifstream in(log);
-    std::stringstream text;
-    text << in.rdbuf();
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw), text.str()};
-}
+CommandResult run(const std::string& command) { return flopwise::test::run_command_status(command); }
 
 std::string flopwise_binary() { return flopwise::test::binary_path("flopwise"); }
 
@@ -49,21 +37,21 @@ TEST(GateCli, ExitCodes) {
     const std::string slow = write_timing(dir, "slow.json", {120, 121, 119, 120.5, 119.5, 120.2});
     const std::string wild = write_timing(dir, "wild.json", {60, 150, 90, 130, 70, 110});
     const std::string gate = flopwise_binary() + " gate --baseline " + base + " --current ";
-    EXPECT_EQ(run(gate + same).status, 0);
+    EXPECT_EQ(run(gate + same).exit_code, 0);
     const CommandResult regressed = run(gate + slow + " --markdown " + dir + "/gate.md");
-    EXPECT_EQ(regressed.status, 1) << regressed.output;
+    EXPECT_EQ(regressed.exit_code, 1) << regressed.output;
     std::ifstream md(dir + "/gate.md");
     std::stringstream table;
     table << md.rdbuf();
     EXPECT_NE(table.str().find("**regressed**"), std::string::npos);
-    EXPECT_EQ(run(gate + wild).status, 3);
+    EXPECT_EQ(run(gate + wild).exit_code, 3);
     const CommandResult missing = run(gate + dir + "/absent.json");
-    EXPECT_EQ(missing.status, 2);
+    EXPECT_EQ(missing.exit_code, 2);
     EXPECT_NE(missing.output.find("absent.json"), std::string::npos);
     const CommandResult bad_threshold = run(gate + same + " --threshold lots");
-    EXPECT_EQ(bad_threshold.status, 2);
+    EXPECT_EQ(bad_threshold.exit_code, 2);
     EXPECT_NE(bad_threshold.output.find("--threshold"), std::string::npos);
-    EXPECT_EQ(run(flopwise_binary() + " gate --baseline " + base).status, 2);  // --current missing
+    EXPECT_EQ(run(flopwise_binary() + " gate --baseline " + base).exit_code, 2);  // --current missing
 }
 
 // A/B mode end to end: two rounds of the same binary (too few rounds for a 95% interval, so the
@@ -73,19 +61,19 @@ TEST(GateCli, AbModeRunsBothBinariesEachRound) {
     const std::string binary = flopwise_binary();
     const CommandResult r = run(binary + " gate --ab " + binary + " " + binary + " --rounds 2 --seed 1 --filter " +
                                 quoted("^rms_norm/f32/llama3.2-1b") + " --min-time 0.001 --work-dir " + dir);
-    EXPECT_EQ(r.status, 3) << r.output;
+    EXPECT_EQ(r.exit_code, 3) << r.output;
     EXPECT_NE(r.output.find("mode A/B"), std::string::npos) << r.output;
     for (const char* file : {"/round1-old.json", "/round1-new.json", "/round2-old.json", "/round2-new.json"})
         EXPECT_TRUE(std::ifstream(dir + file).good()) << file;
-    EXPECT_EQ(run(binary + " gate --ab " + binary + " " + dir + "/no-such-binary --rounds 2").status, 2);
-    EXPECT_EQ(run(binary + " gate --ab " + binary).status, 2);  // one binary only
+    EXPECT_EQ(run(binary + " gate --ab " + binary + " " + dir + "/no-such-binary --rounds 2").exit_code, 2);
+    EXPECT_EQ(run(binary + " gate --ab " + binary).exit_code, 2);  // one binary only
 }
 
 TEST(BenchKernels, TimedRunWritesGoogleBenchmarkJsonWithRooflineFields) {
     const std::string dir = flopwise::test::temp_dir("bench-kernels");
     const CommandResult r = run(flopwise_binary() + " bench kernels --filter " + quoted("^rms_norm/f32/llama3.2-1b") +
                       " --repetitions 2 --min-time 0.001 --json " + dir + "/k.json");
-    ASSERT_EQ(r.status, 0) << r.output;
+    ASSERT_EQ(r.exit_code, 0) << r.output;
     const json doc = json::parse(std::ifstream(dir + "/k.json"));
     EXPECT_EQ(doc["context"]["flopwise_metric"], "time");
     EXPECT_TRUE(doc["context"].contains("flopwise_compiler"));
@@ -111,13 +99,13 @@ TEST(BenchKernels, TimedRunWritesGoogleBenchmarkJsonWithRooflineFields) {
 
 TEST(BenchKernels, BadFlagsAreErrors) {
     const CommandResult bad_filter = run(flopwise_binary() + " bench kernels --filter '(' --list");
-    EXPECT_EQ(bad_filter.status, 2);
+    EXPECT_EQ(bad_filter.exit_code, 2);
     EXPECT_NE(bad_filter.output.find("--filter"), std::string::npos);
-    EXPECT_EQ(run(flopwise_binary() + " bench kernels --filter no-such-kernel --list").status, 2);
-    EXPECT_EQ(run(flopwise_binary() + " bench kernels --isa sse9 --list").status, 2);
+    EXPECT_EQ(run(flopwise_binary() + " bench kernels --filter no-such-kernel --list").exit_code, 2);
+    EXPECT_EQ(run(flopwise_binary() + " bench kernels --isa sse9 --list").exit_code, 2);
     const CommandResult knob = run("FLOPWISE_BENCH_SLOWDOWN=rms_norm " + flopwise_binary() +
                          " bench kernels --filter rms_norm/f32/llama3.2 --repetitions 1 --min-time 0.001");
-    EXPECT_EQ(knob.status, 2);
+    EXPECT_EQ(knob.exit_code, 2);
     EXPECT_NE(knob.output.find("FLOPWISE_BENCH_SLOWDOWN"), std::string::npos);
 }
 
@@ -132,10 +120,10 @@ TEST(GateCi, KernelInstructionCountsMatchTheCommittedBaseline) {
     const std::string dir = flopwise::test::temp_dir("gate-ci");
     const CommandResult count = run(flopwise_binary() + " bench kernels --instructions --calls " + calls + " --filter " +
                           quoted(filter) + " --json " + dir + "/current.json");
-    ASSERT_EQ(count.status, 0) << count.output;
+    ASSERT_EQ(count.exit_code, 0) << count.output;
     const CommandResult gate = run(flopwise_binary() + " gate --baseline " + FLOPWISE_GATE_BASELINE + " --current " + dir +
                          "/current.json --threshold 3% --markdown " + dir + "/gate.md");
-    EXPECT_EQ(gate.status, 0) << gate.output;
+    EXPECT_EQ(gate.exit_code, 0) << gate.output;
 }
 
 // An extra kernel call on 10% of the calls of one kernel (the harness's test knob) is a 10%
@@ -145,12 +133,12 @@ TEST(GateCi, InjectedTenPercentSlowdownIsCaught) {
     const std::string count = flopwise_binary() + " bench kernels --instructions --isa avx2 --calls 10 --filter " +
                               quoted("matmul/Q4_K/gemma3-270m.ffn_down/decode|rms_norm") + " --json ";
     const CommandResult clean = run(count + dir + "/clean.json");
-    ASSERT_EQ(clean.status, 0) << clean.output;
+    ASSERT_EQ(clean.exit_code, 0) << clean.output;
     const CommandResult slowed = run("FLOPWISE_BENCH_SLOWDOWN='matmul/Q4_K=0.1' " + count + dir + "/slowed.json");
-    ASSERT_EQ(slowed.status, 0) << slowed.output;
+    ASSERT_EQ(slowed.exit_code, 0) << slowed.output;
     const CommandResult gate = run(flopwise_binary() + " gate --baseline " + dir + "/clean.json --current " + dir +
                          "/slowed.json --threshold 3%");
-    EXPECT_EQ(gate.status, 1) << gate.output;
+    EXPECT_EQ(gate.exit_code, 1) << gate.output;
     EXPECT_NE(gate.output.find("1 regressed, 0 noisy, 0 improved, 1 unchanged"), std::string::npos) << gate.output;
     EXPECT_NE(gate.output.find("+10.0%"), std::string::npos) << gate.output;
 }

@@ -15,7 +15,6 @@ namespace flopwise::kernels {
 namespace {
 
 using test::first_bit_difference;
-using test::random_floats;
 
 // One attention problem: a sequence of n_key keys/values and one query at every position.
 struct Problem {
@@ -25,9 +24,9 @@ struct Problem {
     std::vector<int32_t> positions;
 
     Problem(AttentionShape s, int64_t keys, uint32_t seed) : shape(s), n_key(keys) {
-        q = random_floats(static_cast<size_t>(n_key * q_width()), seed, -2.0f, 2.0f);
-        k = random_floats(static_cast<size_t>(n_key * kv_width()), seed + 1, -2.0f, 2.0f);
-        v = random_floats(static_cast<size_t>(n_key * kv_width()), seed + 2);
+        q = random_values(static_cast<size_t>(n_key * q_width()), seed, -2.0f, 2.0f);
+        k = random_values(static_cast<size_t>(n_key * kv_width()), seed + 1, -2.0f, 2.0f);
+        v = random_values(static_cast<size_t>(n_key * kv_width()), seed + 2);
         positions.resize(static_cast<size_t>(n_key));
         std::iota(positions.begin(), positions.end(), 0);
     }

@@ -13,7 +13,6 @@
 namespace flopwise::kernels {
 namespace {
 
-using test::random_floats;
 
 // Relative error bound of a few float roundings on top of an exact (double) result.
 void expect_close(double expected, float actual, double relative, const char* what, int64_t index) {
@@ -22,8 +21,8 @@ void expect_close(double expected, float actual, double relative, const char* wh
 
 TEST(RmsNorm, MatchesDoubleFormula) {
     const int64_t n = 640;
-    const auto x = random_floats(n, 1, -3.0f, 3.0f);
-    const auto weight = random_floats(n, 2, 0.5f, 2.0f);
+    const auto x = random_values(n, 1, -3.0f, 3.0f);
+    const auto weight = random_values(n, 2, 0.5f, 2.0f);
     const float eps = 1e-6f;
     std::vector<float> y(n), plain(n);
     rms_norm(x.data(), weight.data(), y.data(), n, eps);
@@ -40,8 +39,8 @@ TEST(RmsNorm, MatchesDoubleFormula) {
 
 TEST(RmsNorm, InPlaceEqualsOutOfPlace) {
     const int64_t n = 256;
-    auto x = random_floats(n, 3);
-    const auto weight = random_floats(n, 4);
+    auto x = random_values(n, 3);
+    const auto weight = random_values(n, 4);
     std::vector<float> y(n);
     rms_norm(x.data(), weight.data(), y.data(), n, 1e-5f);
     rms_norm(x.data(), weight.data(), x.data(), n, 1e-5f);
@@ -75,7 +74,7 @@ TEST(Rope, RotatesTheRightPairsAndLeavesTheRestAlone) {
     const int32_t n_head = 3, head_dim = 16, rope_dims = 8;
     std::vector<float> cos_sin(rope_dims);
     rope_angles(77, rope_dims, 10000.0, 1.0, nullptr, cos_sin.data());
-    const auto original = random_floats(size_t{n_head} * head_dim, 5);
+    const auto original = random_values(size_t{n_head} * head_dim, 5);
 
     for (RopeLayout layout : {RopeLayout::interleaved, RopeLayout::neox}) {
         auto x = original;
@@ -105,8 +104,8 @@ double gelu_tanh(double x) {
 
 TEST_P(ElementwiseTest, SiluMulMatchesDouble) {
     const int64_t n = 1001;  // not a whole number of vectors
-    auto gate = random_floats(n, 6, -12.0f, 12.0f);
-    const auto up = random_floats(n, 7, -2.0f, 2.0f);
+    auto gate = random_values(n, 6, -12.0f, 12.0f);
+    const auto up = random_values(n, 7, -2.0f, 2.0f);
     gate[0] = -100.0f;  // e^100 overflows float: the result must still be a (tiny) number
     gate[1] = 90.0f;
     const auto x = gate;
@@ -119,8 +118,8 @@ TEST_P(ElementwiseTest, SiluMulMatchesDouble) {
 
 TEST_P(ElementwiseTest, GeluTanhMulMatchesDouble) {
     const int64_t n = 1001;
-    auto gate = random_floats(n, 8, -8.0f, 8.0f);
-    const auto up = random_floats(n, 9, -2.0f, 2.0f);
+    auto gate = random_values(n, 8, -8.0f, 8.0f);
+    const auto up = random_values(n, 9, -2.0f, 2.0f);
     gate[0] = -1e20f;  // the cube overflows to -inf: gelu is -0
     gate[1] = 1e20f;
     const auto x = gate;
@@ -137,8 +136,8 @@ TEST_P(ElementwiseTest, GeluTanhMulMatchesDouble) {
 
 TEST_P(ElementwiseTest, ActivationOfAValueDoesNotDependOnItsPosition) {
     const int64_t n = 13;
-    const auto x = random_floats(n, 10, -6.0f, 6.0f);
-    const auto up = random_floats(n, 11);
+    const auto x = random_values(n, 10, -6.0f, 6.0f);
+    const auto up = random_values(n, 11);
     for (auto activation : {silu_mul, gelu_tanh_mul}) {
         auto row = x;
         activation(row.data(), up.data(), n, GetParam());
@@ -152,7 +151,7 @@ TEST_P(ElementwiseTest, ActivationOfAValueDoesNotDependOnItsPosition) {
 
 TEST_P(ElementwiseTest, LogSumExpMatchesDouble) {
     for (int64_t n : {1, 3, 8, 5001}) {
-        const auto x = random_floats(static_cast<size_t>(n), 12, -30.0f, 30.0f);
+        const auto x = random_values(static_cast<size_t>(n), 12, -30.0f, 30.0f);
         double max = -INFINITY;
         for (float v : x) max = std::max(max, double{v});
         double sum = 0.0;
@@ -189,7 +188,7 @@ TEST_P(ElementwiseTest, ArgmaxTakesTheFirstLargestAndIgnoresNan) {
     EXPECT_EQ(argmax(nans.data(), 5, isa), 3);
     const std::vector<float> nothing{nan, -inf, nan};
     EXPECT_EQ(argmax(nothing.data(), 3, isa), 0);
-    auto row = random_floats(1003, 13);
+    auto row = random_values(1003, 13);
     row[1001] = 2.0f;  // in the last partial vector
     EXPECT_EQ(argmax(row.data(), 1003, isa), 1001);
     EXPECT_THROW(argmax(row.data(), 0, isa), Error);

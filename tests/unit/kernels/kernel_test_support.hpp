@@ -22,14 +22,6 @@ inline void PrintTo(Isa isa, std::ostream* os) { *os << name(isa); }
 
 namespace flopwise::kernels::test {
 
-inline std::vector<float> random_floats(size_t n, uint32_t seed, float low = -1.0f, float high = 1.0f) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> dist(low, high);
-    std::vector<float> values(n);
-    for (float& v : values) v = dist(rng);
-    return values;
-}
-
 // Index of the first element whose bits differ, or -1.
 inline int64_t first_bit_difference(const float* a, const float* b, int64_t n) {
     for (int64_t i = 0; i < n; ++i)

@@ -13,7 +13,6 @@ namespace flopwise::kernels {
 namespace {
 
 using test::first_bit_difference;
-using test::random_floats;
 
 // A random weight matrix of one type and the inputs of up to `max_tokens` tokens.
 struct Problem {
@@ -28,7 +27,7 @@ struct Problem {
         : type(t), rows(n_rows), cols(n_cols), ldx(n_cols + 5), ldy(n_rows + 3) {
         row_stride = row_bytes(type, static_cast<uint64_t>(cols)) + stride_padding;
         data = test::random_weights(type, rows, cols, seed, test::HalfRange::moderate, row_stride);
-        x = random_floats(static_cast<size_t>(max_tokens * ldx), seed + 7);
+        x = random_values(static_cast<size_t>(max_tokens * ldx), seed + 7);
     }
     WeightView view() const { return {type, data.data(), rows, cols, row_stride}; }
 

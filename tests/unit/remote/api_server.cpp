@@ -95,29 +95,6 @@ ExpectedScore expected_rolling(const std::string& text) {
     return e;
 }
 
-CommandResult run_flopwise(const std::string& arguments, const std::vector<std::string>& environment) {
-    std::string command = "env";
-    for (const auto& assignment : environment) {
-        command += " '";
-        command += assignment;
-        command += "'";
-    }
-    command += " ";
-    command += binary_path("flopwise");
-    command += " ";
-    command += arguments;
-    command += " 2>&1";
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) throw std::runtime_error("cannot start: " + command);
-    CommandResult result;
-    char buffer[4096];
-    size_t n;
-    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
-    const int status = pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
-
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream s;

@@ -35,12 +35,6 @@ struct ExpectedScore {
 ExpectedScore expected_loglikelihood(const std::string& context, const std::string& continuation);
 ExpectedScore expected_rolling(const std::string& text);
 
-// Output and exit code of `flopwise ARGS`, with extra environment assignments ("NAME=value").
-struct CommandResult {
-    int exit_code = -1;
-    std::string output;
-};
-CommandResult run_flopwise(const std::string& arguments, const std::vector<std::string>& environment = {});
 std::string read_file(const std::string& path);
 
 }  // namespace flopwise::test
