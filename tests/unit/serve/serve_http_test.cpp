@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "test_env.hpp"
@@ -109,6 +111,46 @@ TEST_F(ServeHttp, StreamingGivesTheSameTextAsOneResponse) { check("streaming"); 
 TEST_F(ServeHttp, ErrorsAreOpenAiStyleWithHttpStatuses) { check("errors"); }
 TEST_F(ServeHttp, AClientHangingUpMidStreamCancelsItsGeneration) { check("client_hangs_up"); }
 TEST_F(ServeHttp, SixteenConcurrentRequestsGiveTheSequentialResults) { check("concurrency"); }
+
+std::vector<nlohmann::json> read_samples(const std::string& path) {
+    std::ifstream in(path);
+    std::vector<nlohmann::json> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+    return lines;
+}
+
+// The whole loop: the `openai:` backend scoring tasks through `flopwise serve` gives the engine's
+// own per-request log-probabilities and the same scores.
+TEST_F(ServeHttp, TasksScoredThroughTheOpenAiBackendMatchTheEngine) {
+    const std::string direct = test::temp_dir("serve-direct"), remote = test::temp_dir("serve-remote");
+    const std::string run = test::binary_path("flopwise") + " run --tasks arc_easy,piqa --limit 8 --no-cache --progress none --output ";
+    test::run_command(run + direct + " --model " + *model_);
+    test::run_command("OPENAI_API_KEY=unused " + run + remote + " --model openai:gemma-test --card gemma-3-270m --base-url " + server_->base_url());
+    size_t compared = 0;
+    for (const std::string task : {"arc_easy", "piqa"}) {
+        const auto ours = read_samples(direct + "/samples/" + task + ".jsonl"), served = read_samples(remote + "/samples/" + task + ".jsonl");
+        ASSERT_EQ(ours.size(), 8u) << task;
+        ASSERT_EQ(served.size(), ours.size()) << task;
+        for (size_t d = 0; d < ours.size(); ++d) {
+            const auto& a = ours[d].at("requests");
+            const auto& b = served[d].at("requests");
+            ASSERT_EQ(a.size(), b.size()) << task << " doc " << d;
+            for (size_t r = 0; r < a.size(); ++r, ++compared) {
+                EXPECT_NEAR(a[r].at("response").at("logprob").get<double>(), b[r].at("response").at("logprob").get<double>(), 1e-4)
+                    << task << " doc " << d << " request " << r;
+                EXPECT_EQ(a[r].at("response").at("greedy"), b[r].at("response").at("greedy")) << task << " doc " << d << " request " << r;
+            }
+            EXPECT_EQ(ours[d].at("metrics"), served[d].at("metrics")) << task << " doc " << d;
+        }
+    }
+    EXPECT_EQ(compared, 8u * 4 + 8u * 2);
+    std::ifstream direct_results(direct + "/results.json"), remote_results(remote + "/results.json");
+    const auto a = nlohmann::json::parse(direct_results), b = nlohmann::json::parse(remote_results);
+    for (const std::string task : {"arc_easy", "piqa"})
+        for (const std::string metric : {"acc", "acc_norm"})
+            EXPECT_EQ(a["tasks"][task]["metrics"][metric]["value"], b["tasks"][task]["metrics"][metric]["value"]) << task << " " << metric;
+    EXPECT_EQ(b["tasks"]["piqa"]["compute"]["flops_source"], "estimated");
+}
 
 TEST(ServeSmolLm, ChatUsesTheTemplateRecognisedInTheGguf) {
     const std::string model = test::model_path("smollm2-135m");
