@@ -63,8 +63,15 @@ LeaderboardCell measured_cell(const Run& run, const TaskColumn& column) {
     }
     cell.value = m->value;
     if (m->stderr_value) {
+        cell.standard_error = m->stderr_value;
         cell.ci_low = m->value - kZ95 * *m->stderr_value;
         cell.ci_high = m->value + kZ95 * *m->stderr_value;
+        // A mean of per-document scores in [0, 1] (accuracy, exact match, MC2) cannot leave that range,
+        // however few the documents behind the normal approximation.
+        if (m->aggregation == "mean") {
+            cell.ci_low = std::max(*cell.ci_low, 0.0);
+            cell.ci_high = std::min(*cell.ci_high, 1.0);
+        }
     }
     return cell;
 }
@@ -125,7 +132,7 @@ Leaderboard build_leaderboard(const std::vector<ModelEntry>& entries, const Lead
             if (!cell.value) continue;
             sum += *cell.value;
             ++row.average_tasks;
-            if (cell.ci_low) variance += std::pow((*cell.ci_high - *cell.ci_low) / (2 * kZ95), 2);
+            if (cell.standard_error) variance += *cell.standard_error * *cell.standard_error;
             else all_errors = false;
         }
         if (row.average_tasks > 0) {

@@ -14,7 +14,8 @@ namespace flopwise::report {
 // One task's figure in a leaderboard row: measured (with its 95% interval) or reported.
 struct LeaderboardCell {
     std::optional<double> value;
-    std::optional<double> ci_low, ci_high;
+    std::optional<double> standard_error;
+    std::optional<double> ci_low, ci_high;  // value +- 1.96 standard errors, kept inside [0, 1] for mean scores
     bool reported = false;
     std::optional<int32_t> num_fewshot;
     int64_t documents = 0;

@@ -69,6 +69,14 @@ TEST(Leaderboard, RowsCellsFrontierAndBaseline) {
     EXPECT_NEAR(*small.cells[0].ci_high - *small.cells[0].ci_low, 2 * 1.959963984540054 * std::sqrt(0.6 * 0.4 / 99), 1e-9);
     EXPECT_NEAR(*small.relative_compute, *small.flops_per_token / 1e10, 1e-12);
     EXPECT_NEAR(*small.accuracy_per_tflop, 0.6 / (*small.flops_per_token * 1e-12), 1e-6);
+    // Two documents, one right: the normal interval would reach below 0 and past 100%; a mean score's stops at both ends.
+    std::vector<report::Run> tiny;
+    tiny.push_back(run_of("tiny", 2, 128, {{"piqa", test::scores(2, 1)}}));
+    const Leaderboard tiny_board = build_leaderboard(entries_from(std::move(tiny), {}, 2048), LeaderboardOptions{});
+    const LeaderboardCell& few = tiny_board.rows.at(0).cells.at(0);
+    EXPECT_DOUBLE_EQ(*few.value, 0.5);
+    EXPECT_DOUBLE_EQ(*few.ci_low, 0.0);
+    EXPECT_DOUBLE_EQ(*few.ci_high, 1.0);
     // Frontier: over rows averaged on every task only (here just the reference).
     EXPECT_TRUE(ref.pareto);
     EXPECT_FALSE(small.pareto);
