@@ -57,8 +57,8 @@ struct GenerationResult {
     std::string finish_reason;
     std::vector<double> token_logprobs;     // per generated token when logprobs is set (unaffected by temperature)
     std::vector<TopLogprobs> top_logprobs;  // per generated token when top_logprobs > 0
-    double prefill_seconds = 0.0;
-    double decode_seconds = 0.0;
+    double prefill_seconds = 0.0;  // evaluating the prompt
+    double decode_seconds = 0.0;   // from the end of the prompt to the end of generation
 };
 // Called after each generated token of request `index` (finish_reason empty) and once when it
 // ends (finish_reason set, text cut at the stop string). Returning false cancels that request.

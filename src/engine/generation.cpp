@@ -56,10 +56,10 @@ std::vector<GenerationResult> Engine::generate(std::span<const GenerationRequest
     for (size_t i = 0; i < requests.size(); ++i) validate(requests[i], i);
     std::vector<GenerationResult> out;
     std::deque<GenerationRequest> joined;  // requests from `more`, kept at stable addresses
-    const auto decode_start = Clock::now();
+    std::vector<Clock::time_point> decode_start;  // per request: when its prompt was done
     auto finish = [&](size_t index, const char* reason) {
         out[index].finish_reason = reason;
-        out[index].decode_seconds = seconds_since(decode_start);
+        out[index].decode_seconds = seconds_since(decode_start[index]);
         if (observer) observer(index, out[index]);
     };
 
@@ -71,6 +71,7 @@ std::vector<GenerationResult> Engine::generate(std::span<const GenerationRequest
             const size_t index = out.size();
             validate(*request, index);
             out.emplace_back();
+            decode_start.push_back(Clock::now());
             if (request->max_tokens == 0) finish(index, "length");
             else active.push_back(std::make_unique<Decoding>(index, *request, m.config));
         }
@@ -85,7 +86,11 @@ std::vector<GenerationResult> Engine::generate(std::span<const GenerationRequest
         const auto prefill_start = Clock::now();
         auto logits = m.prefill_together(sequences, prompts, last_rows, usage);
         for (size_t i = first; i < active.size(); ++i) active[i]->next = std::move(logits[i - first]);
-        for (size_t i = first; i < active.size(); ++i) out[active[i]->index].prefill_seconds = seconds_since(prefill_start);
+        const auto prefill_end = Clock::now();
+        for (size_t i = first; i < active.size(); ++i) {
+            out[active[i]->index].prefill_seconds = std::chrono::duration<double>(prefill_end - prefill_start).count();
+            decode_start[active[i]->index] = prefill_end;
+        }
     };
     std::vector<const GenerationRequest*> initial;
     for (const auto& request : requests) initial.push_back(&request);
