@@ -4,6 +4,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -158,6 +159,25 @@ struct QuantizedReader {
     }
 };
 
+// Q4_0 weights straight from the packed nibbles (elements 0..15 are the low nibbles of the 16
+// bytes, 16..31 the high ones). The decoder's d * float(q - 8) is formed as fma(d, float(q), -8d):
+// -8d is exact and both are one rounding of the same exact product, so the bits are the same, with
+// fewer operations than unpacking to bytes first.
+struct Q4_0Reader {
+    static constexpr int elements = 32, bytes = 18;
+    const uint8_t* nibbles;
+    float d, minus_8d;
+    FLOPWISE_AVX2 void load(const uint8_t* block) {
+        d = quant::half_at(block);
+        minus_8d = -8.0f * d;
+        nibbles = block + 2;
+    }
+    template <class S>
+    typename S::V weights(int i) const {
+        return S::fma(S::set1(d), S::from_nibbles(nibbles + (i & 15), i >= 16), S::set1(minus_8d));
+    }
+};
+
 // F16 and BF16 rows in runs of 64 values (rows of other lengths take the panel path).
 template <TensorType type>
 struct HalfReader {
@@ -175,11 +195,18 @@ struct HalfReader {
 
 // Decode-and-multiply for calls of up to kMaxFusedTokens tokens, where each weight is used so few
 // times that writing it out as a float would cost more than the multiplications: NR rows are read
-// block by block, their weights formed in registers and multiplied at once.
+// block by block, their weights formed in registers and multiplied at once. A step takes the
+// tokens' inputs over a span of a few vectors and then each row in turn, so that only those inputs,
+// the accumulators and one row's weights are live: the compiler keeps them all in registers.
+//
+// The rows are streamed from memory once; while a block of the tile is multiplied, as many bytes of
+// the next tile (`ahead`, null for none) are prefetched, keeping the reads one tile ahead.
 template <class S, class Reader, int NT, int NR>
-void fused_tile(const MatmulCall& c, const uint8_t* const* rows, float* y, int valid_rows) {
+void fused_tile(const MatmulCall& c, const uint8_t* const* rows, const uint8_t* ahead, float* y, int valid_rows) {
     using V = typename S::V;
     constexpr int L = S::lanes;
+    constexpr int span_vectors = std::min(Reader::elements / L, NT == 1 ? 4 : NT == 2 ? 2 : 1);
+    constexpr int span = span_vectors * L;
     V acc[NT][NR];
 #pragma GCC unroll 4
     for (int t = 0; t < NT; ++t)
@@ -187,20 +214,28 @@ void fused_tile(const MatmulCall& c, const uint8_t* const* rows, float* y, int v
         for (int r = 0; r < NR; ++r) acc[t][r] = S::zero();
     Reader readers[NR];
     const int64_t blocks = c.w.cols / Reader::elements;
+    constexpr int64_t tile_bytes_per_block = int64_t{NR} * Reader::bytes;
     for (int64_t b = 0; b < blocks; ++b) {
+        if (ahead != nullptr)
+            for (int64_t line = 0; line < tile_bytes_per_block; line += 64)
+                _mm_prefetch(reinterpret_cast<const char*>(ahead + b * tile_bytes_per_block + line), _MM_HINT_T0);
 #pragma GCC unroll 8
         for (int r = 0; r < NR; ++r) readers[r].load(rows[r] + b * Reader::bytes);
         const float* x = c.x + b * Reader::elements;
+        for (int i0 = 0; i0 < Reader::elements; i0 += span) {
+            V xv[NT][span_vectors];
 #pragma GCC unroll 4
-        for (int i = 0; i < Reader::elements; i += L) {
-            V xv[NT];
+            for (int t = 0; t < NT; ++t)
 #pragma GCC unroll 4
-            for (int t = 0; t < NT; ++t) xv[t] = S::load(x + t * c.ldx + i);
+                for (int j = 0; j < span_vectors; ++j) xv[t][j] = S::load(x + t * c.ldx + i0 + j * L);
 #pragma GCC unroll 8
             for (int r = 0; r < NR; ++r) {
-                const V w = readers[r].template weights<S>(i);
 #pragma GCC unroll 4
-                for (int t = 0; t < NT; ++t) acc[t][r] = S::fma(w, xv[t], acc[t][r]);
+                for (int j = 0; j < span_vectors; ++j) {
+                    const V w = readers[r].template weights<S>(i0 + j * L);
+#pragma GCC unroll 4
+                    for (int t = 0; t < NT; ++t) acc[t][r] = S::fma(w, xv[t][j], acc[t][r]);
+                }
             }
         }
     }
@@ -219,7 +254,10 @@ void fused_rows(const MatmulCall& c, int64_t row0, int64_t n_rows) {
         const int valid = static_cast<int>(std::min<int64_t>(NR, row0 + n_rows - r));
         // Rows past the end of a ragged tile repeat its first row; their results are discarded.
         for (int i = 0; i < NR; ++i) rows[i] = base + static_cast<uint64_t>(i < valid ? r + i : r) * c.w.row_stride;
-        fused_tile<S, Reader, NT, NR>(c, rows, c.y + r, valid);
+        // Prefetching assumes the next tile's rows follow these ones without gaps, as GGUF stores them.
+        const bool next_tile_whole = r + 2 * NR <= c.w.rows && c.w.row_stride * Reader::elements == Reader::bytes * uint64_t(c.w.cols);
+        const uint8_t* ahead = next_tile_whole ? base + static_cast<uint64_t>(r + NR) * c.w.row_stride : nullptr;
+        fused_tile<S, Reader, NT, NR>(c, rows, ahead, c.y + r, valid);
     }
 }
 
@@ -228,7 +266,7 @@ void fused_rows(const MatmulCall& c, int64_t row0, int64_t n_rows) {
     switch (c.w.type) {
         case TensorType::F16: return fused_rows<S, HalfReader<TensorType::F16>, NT>(c, row0, n_rows);
         case TensorType::BF16: return fused_rows<S, HalfReader<TensorType::BF16>, NT>(c, row0, n_rows);
-        case TensorType::Q4_0: return fused_rows<S, QuantizedReader<quant::Q4_0>, NT>(c, row0, n_rows);
+        case TensorType::Q4_0: return fused_rows<S, Q4_0Reader, NT>(c, row0, n_rows);
         case TensorType::Q4_1: return fused_rows<S, QuantizedReader<quant::Q4_1>, NT>(c, row0, n_rows);
         case TensorType::Q5_0: return fused_rows<S, QuantizedReader<quant::Q5_0>, NT>(c, row0, n_rows);
         case TensorType::Q5_1: return fused_rows<S, QuantizedReader<quant::Q5_1>, NT>(c, row0, n_rows);
@@ -322,16 +360,27 @@ FLOPWISE_AVX512 [[gnu::flatten]] void run_tasks_avx512(const MatmulCall& c, cons
 #pragma GCC diagnostic pop
 
 // The task loop lives outside the ISA entry points: oneTBB calls it through its own (generic)
-// functions, which the `flatten` attribute cannot reach.
-void multiply(const MatmulCall& c, int64_t tokens, Isa isa) {
-    const Plan plan = isa == Isa::avx512 ? make_plan<simd::Avx512>(c.w, tokens)
-                      : isa == Isa::avx2 ? make_plan<simd::Avx2>(c.w, tokens)
-                                         : make_plan<simd::Scalar>(c.w, tokens);
+// functions, which the `flatten` attribute cannot reach. Products of one input run in one sweep:
+// their tasks are numbered one after another, so the threads synchronize once for all of them.
+void multiply(std::span<const MatmulCall> calls, int64_t tokens, Isa isa) {
     const auto run = isa == Isa::avx512 ? run_tasks_avx512 : isa == Isa::avx2 ? run_tasks_avx2 : run_tasks_scalar;
-    tbb::parallel_for(tbb::blocked_range<int64_t>(0, plan.tasks), [&](const tbb::blocked_range<int64_t>& range) {
+    std::vector<Plan> plans;
+    std::vector<int64_t> first_task{0};
+    int64_t scratch_floats = 0;
+    for (const MatmulCall& c : calls) {
+        plans.push_back(isa == Isa::avx512 ? make_plan<simd::Avx512>(c.w, tokens)
+                        : isa == Isa::avx2 ? make_plan<simd::Avx2>(c.w, tokens)
+                                           : make_plan<simd::Scalar>(c.w, tokens));
+        first_task.push_back(first_task.back() + plans.back().tasks);
+        scratch_floats = std::max(scratch_floats, plans.back().decode_rows * plans.back().panel_stride);
+    }
+    tbb::parallel_for(tbb::blocked_range<int64_t>(0, first_task.back()), [&](const tbb::blocked_range<int64_t>& range) {
         thread_local std::vector<float> scratch;
-        scratch.resize(static_cast<size_t>(plan.decode_rows * plan.panel_stride));
-        run(c, plan, range.begin(), range.end(), scratch.data());
+        scratch.resize(static_cast<size_t>(scratch_floats));
+        for (size_t i = 0; i < calls.size(); ++i) {
+            const int64_t begin = std::max(range.begin(), first_task[i]), end = std::min(range.end(), first_task[i + 1]);
+            if (begin < end) run(calls[i], plans[i], begin - first_task[i], end - first_task[i], scratch.data());
+        }
     });
 }
 
@@ -354,11 +403,21 @@ void validate(const WeightView& w, const void* x, int64_t ldx, int64_t tokens, c
 }  // namespace
 
 uint64_t matmul(const WeightView& w, const float* x, int64_t ldx, int64_t tokens, float* y, int64_t ldy, Isa isa) {
-    validate(w, x, ldx, tokens, y, ldy);
+    const MatmulOutput output{w, y, ldy};
+    return matmul_same_input(std::span<const MatmulOutput>(&output, 1), x, ldx, tokens, isa);
+}
+
+uint64_t matmul_same_input(std::span<const MatmulOutput> outputs, const float* x, int64_t ldx, int64_t tokens, Isa isa) {
     require_supported(isa, "matmul");
-    const MatmulCall call{w, x, ldx, y, ldy, row_decoder(w.type, isa)};
-    if (tokens > 0 && w.rows > 0) multiply(call, tokens, isa);
-    return 2 * static_cast<uint64_t>(tokens) * static_cast<uint64_t>(w.rows) * static_cast<uint64_t>(w.cols);
+    std::vector<MatmulCall> calls;
+    uint64_t flops = 0;
+    for (const MatmulOutput& o : outputs) {
+        validate(o.w, x, ldx, tokens, o.y, o.ldy);
+        if (tokens > 0 && o.w.rows > 0) calls.push_back(MatmulCall{o.w, x, ldx, o.y, o.ldy, row_decoder(o.w.type, isa)});
+        flops += 2 * static_cast<uint64_t>(tokens) * static_cast<uint64_t>(o.w.rows) * static_cast<uint64_t>(o.w.cols);
+    }
+    if (!calls.empty()) multiply(calls, tokens, isa);
+    return flops;
 }
 
 void matmul_reference(const WeightView& w, const float* x, int64_t ldx, int64_t tokens, double* y, int64_t ldy) {

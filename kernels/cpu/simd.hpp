@@ -54,6 +54,11 @@ struct Avx2 {
     FLOPWISE_AVX2 static V from_int8(const int8_t* q) {
         return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q))));
     }
+    // The low (or, when `high`, the high) nibbles of `lanes` bytes to float, exactly.
+    FLOPWISE_AVX2 static V from_nibbles(const uint8_t* p, bool high) {
+        const __m256i bytes = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+        return _mm256_cvtepi32_ps(high ? _mm256_srli_epi32(bytes, 4) : _mm256_and_si256(bytes, _mm256_set1_epi32(15)));
+    }
     // IEEE halves and bfloat16 to float, exactly.
     FLOPWISE_AVX2 static V from_f16(const uint8_t* p) {
         return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
@@ -116,6 +121,10 @@ struct Avx512 {
     FLOPWISE_AVX512 static V load_first(const float* p, int n) { return _mm512_maskz_loadu_ps(first_lanes(n), p); }
     FLOPWISE_AVX512 static V from_int8(const int8_t* q) {
         return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q))));
+    }
+    FLOPWISE_AVX512 static V from_nibbles(const uint8_t* p, bool high) {
+        const __m512i bytes = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+        return _mm512_cvtepi32_ps(high ? _mm512_srli_epi32(bytes, 4) : _mm512_and_si512(bytes, _mm512_set1_epi32(15)));
     }
     FLOPWISE_AVX512 static V from_f16(const uint8_t* p) {
         return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));

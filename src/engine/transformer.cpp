@@ -132,9 +132,8 @@ void Transformer::attention_block(int32_t layer, std::span<const BatchSegment> s
     const float* rope_table = window > 0 ? rope_local_.data() : rope_global_.data();
 
     for_rows(rows, [&](int64_t r) { kernels::rms_norm(x_.data() + r * d, L.attn_norm.data(), h_.data() + r * d, d, c.norm_eps); });
-    flops.linear += kernels::matmul(L.wq, h_.data(), d, rows, q_.data(), q_dim);
-    flops.linear += kernels::matmul(L.wk, h_.data(), d, rows, k_.data(), kv_dim);
-    flops.linear += kernels::matmul(L.wv, h_.data(), d, rows, v_.data(), kv_dim);
+    const kernels::MatmulOutput qkv[] = {{L.wq, q_.data(), q_dim}, {L.wk, k_.data(), kv_dim}, {L.wv, v_.data(), kv_dim}};
+    flops.linear += kernels::matmul_same_input(qkv, h_.data(), d, rows);
     add_bias(q_.data(), rows, q_dim, L.bq);
     add_bias(k_.data(), rows, kv_dim, L.bk);
     add_bias(v_.data(), rows, kv_dim, L.bv);
@@ -179,8 +178,8 @@ void Transformer::mlp_block(int32_t layer, int64_t rows, FlopCounts& flops) {
     const LayerWeights& L = weights_.layers[static_cast<size_t>(layer)];
     const int64_t d = c.n_embd, ff = c.n_ff;
     for_rows(rows, [&](int64_t r) { kernels::rms_norm(x_.data() + r * d, L.ffn_norm.data(), h_.data() + r * d, d, c.norm_eps); });
-    flops.linear += kernels::matmul(L.w_gate, h_.data(), d, rows, gate_.data(), ff);
-    flops.linear += kernels::matmul(L.w_up, h_.data(), d, rows, up_.data(), ff);
+    const kernels::MatmulOutput gate_up[] = {{L.w_gate, gate_.data(), ff}, {L.w_up, up_.data(), ff}};
+    flops.linear += kernels::matmul_same_input(gate_up, h_.data(), d, rows);
     for_rows(rows, [&](int64_t r) {
         float* g = gate_.data() + r * ff;
         const float* u = up_.data() + r * ff;

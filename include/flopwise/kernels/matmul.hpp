@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <span>
 
 #include "flopwise/kernels/isa.hpp"
 #include "flopwise/tensor_type.hpp"
@@ -23,6 +24,17 @@ struct WeightView {
 // to the same bits alone or in any batch. Parallel over oneTBB. Returns the FLOPs done (2*t*r*k).
 uint64_t matmul(const WeightView& w, const float* x, int64_t ldx, int64_t tokens, float* y, int64_t ldy,
                 Isa isa = active_isa());
+
+// Several products of one input (a layer's Q, K and V projections; its gate and up projections),
+// each output exactly as matmul() computes it, in one parallel sweep: the threads synchronize once
+// for all of them and share out the small ones' work. Returns the FLOPs done.
+struct MatmulOutput {
+    WeightView w;
+    float* y = nullptr;
+    int64_t ldy = 0;
+};
+uint64_t matmul_same_input(std::span<const MatmulOutput> outputs, const float* x, int64_t ldx, int64_t tokens,
+                           Isa isa = active_isa());
 
 // Slow reference: reference dequantization, float64 accumulation.
 void matmul_reference(const WeightView& w, const float* x, int64_t ldx, int64_t tokens, double* y, int64_t ldy);

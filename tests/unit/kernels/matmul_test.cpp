@@ -108,6 +108,31 @@ TEST_P(MatmulTest, BatchInvariant) {
     }
 }
 
+// Products of one input in one sweep give each output exactly as its own call does, for weights of
+// different types and sizes side by side and for decode and batch token counts.
+TEST_P(MatmulTest, SameInputProductsMatchSeparateCalls) {
+    const int64_t cols = 512;
+    const Problem a(TensorType::Q4_0, 70, cols, 9, 11), b(TensorType::Q6_K, 17, cols, 9, 12), c(TensorType::F16, 131, cols, 9, 13);
+    for (int64_t tokens : {1, 3, 9}) {
+        std::vector<std::vector<float>> together;
+        std::vector<MatmulOutput> outputs;
+        for (const Problem* p : {&a, &b, &c}) {
+            together.emplace_back(static_cast<size_t>(tokens * p->ldy), -7.0f);
+            outputs.push_back({p->view(), together.back().data(), p->ldy});
+        }
+        const uint64_t flops = matmul_same_input(outputs, a.x.data(), a.ldx, tokens, GetParam());
+        EXPECT_EQ(flops, 2 * static_cast<uint64_t>(tokens * (70 + 17 + 131) * cols));
+        int i = 0;
+        for (const Problem* p : {&a, &b, &c}) {
+            std::vector<float> alone(static_cast<size_t>(tokens * p->ldy), -7.0f);
+            matmul(p->view(), a.x.data(), a.ldx, tokens, alone.data(), p->ldy, GetParam());
+            EXPECT_EQ(first_bit_difference(together[static_cast<size_t>(i)].data(), alone.data(), static_cast<int64_t>(alone.size())), -1)
+                << name(p->type) << " with " << tokens << " tokens";
+            ++i;
+        }
+    }
+}
+
 TEST_P(MatmulTest, PaddedRowStridesAndStridedOutputs) {
     const Problem p(TensorType::F32, 29, 45, 5, 300, 12);
     const std::vector<float> y = p.run(0, 5, GetParam());
