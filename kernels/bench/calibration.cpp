@@ -10,11 +10,10 @@
 #include <algorithm>
 #include <memory>
 
+#include "../cpu/simd.hpp"
+
 namespace flopwise::kernels::bench {
 namespace {
-
-#define FLOPWISE_BENCH_AVX2 __attribute__((target("avx2,fma")))
-#define FLOPWISE_BENCH_AVX512 __attribute__((target("avx2,fma,avx512f")))
 
 // Loop trips of one thread's share of the FMA calibration: a few milliseconds.
 constexpr int64_t kFmaLoops = 1 << 20;
@@ -24,47 +23,30 @@ constexpr int kChains = 12;
 // x = x * a + b converges to b / (1 - a): values stay normal whatever the loop count.
 constexpr float kMultiplier = 0.999999f, kAddend = 1e-7f;
 
-float fma_chains_scalar(int64_t loops) {
-    float acc[kChains];
-    for (int i = 0; i < kChains; ++i) acc[i] = 0.001f * static_cast<float>(i);
-    for (int64_t n = 0; n < loops; ++n)
-        for (float& a : acc) a = a * kMultiplier + kAddend;
-    float sum = 0.0f;
-    for (float a : acc) sum += a;
-    return sum;
-}
-
-FLOPWISE_BENCH_AVX2 float fma_chains_avx2(int64_t loops) {
-    __m256 acc[kChains];
-    for (int i = 0; i < kChains; ++i) acc[i] = _mm256_set1_ps(0.001f * static_cast<float>(i));
-    const __m256 a = _mm256_set1_ps(kMultiplier), b = _mm256_set1_ps(kAddend);
+// The same chains on every path: the scalar one multiplies and adds separately, as its kernels do.
+template <class S>
+float fma_chains(int64_t loops) {
+    using V = typename S::V;
+    V acc[kChains];
+    for (int i = 0; i < kChains; ++i) acc[i] = S::set1(0.001f * static_cast<float>(i));
+    const V a = S::set1(kMultiplier), b = S::set1(kAddend);
     for (int64_t n = 0; n < loops; ++n) {
 #pragma GCC unroll 12
-        for (int i = 0; i < kChains; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
+        for (int i = 0; i < kChains; ++i) acc[i] = S::fma(acc[i], a, b);
     }
-    __m256 sum = acc[0];
-    for (int i = 1; i < kChains; ++i) sum = _mm256_add_ps(sum, acc[i]);
-    alignas(32) float lanes[8];
-    _mm256_store_ps(lanes, sum);
-    return lanes[0];
+    V sum = acc[0];
+    for (int i = 1; i < kChains; ++i) sum = S::add(sum, acc[i]);
+    return S::reduce_add(sum);
 }
 
-FLOPWISE_BENCH_AVX512 float fma_chains_avx512(int64_t loops) {
-    __m512 acc[kChains];
-    for (int i = 0; i < kChains; ++i) acc[i] = _mm512_set1_ps(0.001f * static_cast<float>(i));
-    const __m512 a = _mm512_set1_ps(kMultiplier), b = _mm512_set1_ps(kAddend);
-    for (int64_t n = 0; n < loops; ++n) {
-#pragma GCC unroll 12
-        for (int i = 0; i < kChains; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
-    }
-    __m512 sum = acc[0];
-    for (int i = 1; i < kChains; ++i) sum = _mm512_add_ps(sum, acc[i]);
-    alignas(64) float lanes[16];
-    _mm512_store_ps(lanes, sum);
-    return lanes[0];
-}
+float fma_chains_scalar(int64_t loops) { return fma_chains<simd::Scalar>(loops); }
+FLOPWISE_AVX2 [[gnu::flatten]] float fma_chains_avx2(int64_t loops) { return fma_chains<simd::Avx2>(loops); }
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"  // GCC 12 false positive inside the AVX-512 reduction intrinsics
+FLOPWISE_AVX512 [[gnu::flatten]] float fma_chains_avx512(int64_t loops) { return fma_chains<simd::Avx512>(loops); }
+#pragma GCC diagnostic pop
 
-FLOPWISE_BENCH_AVX2 double sum_avx2(const float* x, int64_t n) {
+FLOPWISE_AVX2 double sum_avx2(const float* x, int64_t n) {
     __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
     int64_t i = 0;
     for (; i + 32 <= n; i += 32) {
