@@ -1,3 +1,7 @@
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
 #include <memory>
 
 #include "bench_data.hpp"
@@ -16,11 +20,22 @@ struct MatmulShape {
 };
 
 struct MatmulData {
-    std::vector<uint8_t> weights;
+    std::vector<uint8_t> weights;  // `copies` copies of the matrix, one after another
     WeightView view;
+    int64_t copies = 1, next = 0;
     std::vector<float> x, y;
     int64_t tokens;
 };
+
+// A model's decode step reads every weight once from memory, which a benchmark calling the same
+// small matrix again and again would serve from cache: a decode case cycles through enough copies
+// of its weights to overflow the last-level cache, so its GB/s and roofline are those of a model.
+int64_t copies_for_cold_reads(uint64_t weight_bytes) {
+    const long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    // Twice the cache, within bounds: virtual machines may report the host's whole cache.
+    const uint64_t bytes = std::clamp<uint64_t>(llc > 0 ? 2 * static_cast<uint64_t>(llc) : 0, uint64_t{64} << 20, uint64_t{256} << 20);
+    return static_cast<int64_t>((bytes + weight_bytes - 1) / weight_bytes);
+}
 
 Case matmul_case(TensorType type, const MatmulShape& shape, int64_t tokens, bool large) {
     Case c;
@@ -40,11 +55,23 @@ Case matmul_case(TensorType type, const MatmulShape& shape, int64_t tokens, bool
     c.prepare = [type, shape, tokens](Isa isa) {
         auto d = std::make_shared<MatmulData>();
         d->weights = random_weights(type, shape.rows, shape.cols, 17 + static_cast<uint32_t>(type));
+        const size_t matrix_bytes = d->weights.size();
+        if (tokens == 1) {
+            d->copies = copies_for_cold_reads(matrix_bytes);
+            d->weights.resize(matrix_bytes * static_cast<size_t>(d->copies));
+            for (int64_t i = 1; i < d->copies; ++i)
+                std::memcpy(d->weights.data() + static_cast<size_t>(i) * matrix_bytes, d->weights.data(), matrix_bytes);
+        }
         d->view = {type, d->weights.data(), shape.rows, shape.cols, row_bytes(type, static_cast<uint64_t>(shape.cols))};
         d->x = random_values(static_cast<size_t>(tokens * shape.cols), 5);
         d->y.resize(static_cast<size_t>(tokens * shape.rows));
         d->tokens = tokens;
-        return [d, isa] { matmul(d->view, d->x.data(), d->view.cols, d->tokens, d->y.data(), d->view.rows, isa); };
+        return [d, isa, matrix_bytes] {
+            WeightView view = d->view;
+            view.data = d->weights.data() + static_cast<size_t>(d->next) * matrix_bytes;
+            d->next = (d->next + 1) % d->copies;
+            matmul(view, d->x.data(), view.cols, d->tokens, d->y.data(), view.rows, isa);
+        };
     };
     return c;
 }
