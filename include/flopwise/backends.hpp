@@ -26,6 +26,7 @@ struct ModelOptions {
     int32_t threads = 0;         // local engine: 0 = all cores
     int32_t batch_tokens = 512;  // local engine: tokens per forward step
     int32_t max_context = 0;     // local engine: 0 = the model's context length
+    bool int8_activations = false;  // local engine: the fast numerics of kernels/matmul_int8.hpp
     RemoteOptions remote;
 };
 

@@ -85,6 +85,8 @@ public:
         int32_t threads = 0;          // 0: all cores
         int32_t batch_tokens = 512;   // tokens pushed through the transformer per step
         int32_t max_context = 0;      // 0: the model's context length
+        // The fast numerics (kernels/matmul_int8.hpp) for Q8_0 and Q4_0 weights: faster, less exact.
+        bool int8_activations = false;
     };
 
     // `spec` is "gguf:PATH" or a path ending in ".gguf".

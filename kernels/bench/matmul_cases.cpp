@@ -7,6 +7,7 @@
 #include "bench_data.hpp"
 #include "families.hpp"
 #include "flopwise/kernels/matmul.hpp"
+#include "flopwise/kernels/matmul_int8.hpp"
 #include "flopwise/kernels/random_weights.hpp"
 #include "model_shapes.hpp"
 
@@ -37,9 +38,10 @@ int64_t copies_for_cold_reads(uint64_t weight_bytes) {
     return static_cast<int64_t>((bytes + weight_bytes - 1) / weight_bytes);
 }
 
-Case matmul_case(TensorType type, const MatmulShape& shape, int64_t tokens, bool large) {
+// `int8_activations`: the fast numerics' product (matmul_int8.hpp), named matmul_int8/...
+Case matmul_case(TensorType type, const MatmulShape& shape, int64_t tokens, bool large, bool int8_activations = false) {
     Case c;
-    c.name = "matmul/";
+    c.name = int8_activations ? "matmul_int8/" : "matmul/";
     c.name += name(type);
     c.name += "/";
     c.name += shape.model.name;
@@ -52,7 +54,7 @@ Case matmul_case(TensorType type, const MatmulShape& shape, int64_t tokens, bool
         static_cast<double>(shape.rows) * static_cast<double>(row_bytes(type, static_cast<uint64_t>(shape.cols)));
     c.flops = 2.0 * static_cast<double>(tokens * shape.rows * shape.cols);
     c.bytes = weight_bytes + 4.0 * static_cast<double>(tokens * (shape.rows + shape.cols));
-    c.prepare = [type, shape, tokens](Isa isa) {
+    c.prepare = [type, shape, tokens, int8_activations](Isa isa) {
         auto d = std::make_shared<MatmulData>();
         d->weights = random_weights(type, shape.rows, shape.cols, 17 + static_cast<uint32_t>(type));
         const size_t matrix_bytes = d->weights.size();
@@ -66,11 +68,14 @@ Case matmul_case(TensorType type, const MatmulShape& shape, int64_t tokens, bool
         d->x = random_values(static_cast<size_t>(tokens * shape.cols), 5);
         d->y.resize(static_cast<size_t>(tokens * shape.rows));
         d->tokens = tokens;
-        return [d, isa, matrix_bytes] {
+        return [d, isa, matrix_bytes, int8_activations] {
             WeightView view = d->view;
             view.data = d->weights.data() + static_cast<size_t>(d->next) * matrix_bytes;
             d->next = (d->next + 1) % d->copies;
-            matmul(view, d->x.data(), view.cols, d->tokens, d->y.data(), view.rows, isa);
+            if (int8_activations)
+                matmul_int8_activations(view, d->x.data(), view.cols, d->tokens, d->y.data(), view.rows, isa);
+            else
+                matmul(view, d->x.data(), view.cols, d->tokens, d->y.data(), view.rows, isa);
         };
     };
     return c;
@@ -95,6 +100,11 @@ void add_matmul_cases(std::vector<Case>& cases) {
         cases.push_back(matmul_case(type, llama1b_up, kLargePrefillTokens, true));
         cases.push_back(matmul_case(type, llama8b_up, 1, true));
         cases.push_back(matmul_case(type, llama8b_up, kPrefillTokens, true));
+        if (has_int8_activation_product(type)) {
+            cases.push_back(matmul_case(type, gemma_down, 1, false, true));
+            cases.push_back(matmul_case(type, gemma_down, kPrefillTokens, false, true));
+            cases.push_back(matmul_case(type, llama1b_up, 1, false, true));
+        }
     }
 }
 

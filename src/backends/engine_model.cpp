@@ -58,6 +58,7 @@ EngineModel::EngineModel(const std::string& spec, const ModelOptions& options) {
     engine_options.threads = options.threads;
     engine_options.batch_tokens = options.batch_tokens;
     engine_options.max_context = options.max_context;
+    engine_options.int8_activations = options.int8_activations;
     engine_ = Engine::load(spec, engine_options);
     const ModelConfig& c = engine_->config();
     identity_.backend = "engine";
@@ -74,6 +75,8 @@ EngineModel::EngineModel(const std::string& spec, const ModelOptions& options) {
                          {"n_vocab", c.n_vocab},     {"context_length", engine_->max_context()},
                          {"tied_embeddings", c.tied_embeddings},
                          {"dominant_weight_type", dominant_weight_type(engine_->file())}};
+    // Other numerics give other answers: part of the identity (and so of the cache key) when used.
+    if (options.int8_activations) identity_.details["activations"] = "int8";
 }
 
 std::vector<LoglikelihoodResult> EngineModel::loglikelihood(std::span<const LoglikelihoodRequest> requests) {

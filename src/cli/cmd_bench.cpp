@@ -62,15 +62,17 @@ int bench_engine(Args& args) {
         decode_gflops.push_back(decode_flops / full.decode_seconds * 1e-9);
     }
     const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
-    std::printf("model: %s (%s)  isa: %s  threads: %d  repetitions: %d\n", engine->config().name.c_str(),
-                engine->config().architecture_name.c_str(), std::string(kernels::name(kernels::active_isa())).c_str(), threads,
-                repetitions);
+    const char* activations = options.int8_activations ? "int8" : "float32";
+    std::printf("model: %s (%s)  isa: %s  activations: %s  threads: %d  repetitions: %d\n", engine->config().name.c_str(),
+                engine->config().architecture_name.c_str(), std::string(kernels::name(kernels::active_isa())).c_str(), activations,
+                threads, repetitions);
     std::printf("  pp%-5d %9.2f tokens/s  %8.2f GFLOP/s\n", prompt_tokens, median(prefill_rates), median(prefill_gflops));
     std::printf("  tg%-5d %9.2f tokens/s  %8.2f GFLOP/s\n", gen_tokens, median(decode_rates), median(decode_gflops));
     if (json_path) {
         nlohmann::json out = {{"model", engine->file().path()},
                               {"architecture", engine->config().architecture_name},
                               {"isa", kernels::name(kernels::active_isa())},
+                              {"activations", activations},
                               {"threads", threads},
                               {"prompt_tokens", prompt_tokens},
                               {"gen_tokens", gen_tokens},
@@ -96,7 +98,7 @@ int run(Args& args) {
 
 const CommandRegistration registration(
     {"bench",
-     "engine --model M [--prompt-tokens 512] [--gen-tokens 128] [--repetitions 3] [--threads T] [--json F]\n"
+     "engine --model M [--prompt-tokens 512] [--gen-tokens 128] [--repetitions 3] [--threads T] [--int8-activations] [--json F]\n"
      "               kernels [--filter RE] [--json F] [--repetitions 5] [--isa P] [--large] [--list] [--instructions]\n"
      "               report [--models 100] [--tasks 20] [--repetitions 5] [--output F]\n"
      "               client [--url BASE_URL] [--concurrency 64] [--requests N] [--json F]",

@@ -7,6 +7,7 @@ Engine::Options engine_options(Args& args) {
     options.threads = static_cast<int32_t>(args.integer("threads", 0, 0, 1024));
     options.batch_tokens = static_cast<int32_t>(args.integer("batch-tokens", 512, 1, 1 << 16));
     options.max_context = static_cast<int32_t>(args.integer("max-context", 0, 0, 1 << 24));
+    options.int8_activations = args.flag("int8-activations");
     return options;
 }
 

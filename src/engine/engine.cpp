@@ -31,7 +31,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& spec, const Options& opt
                                          " tokens but the embedding table only " + std::to_string(impl->config.n_vocab)));
     impl->max_context = options.max_context > 0 ? std::min(options.max_context, impl->config.context_length)
                                                 : impl->config.context_length;
-    impl->transformer = std::make_unique<engine::Transformer>(impl->config, impl->weights);
+    impl->transformer = std::make_unique<engine::Transformer>(impl->config, impl->weights, options.int8_activations);
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 

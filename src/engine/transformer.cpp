@@ -10,6 +10,7 @@
 #include "flopwise/kernels/attention.hpp"
 #include "flopwise/kernels/elementwise.hpp"
 #include "flopwise/kernels/matmul.hpp"
+#include "flopwise/kernels/matmul_int8.hpp"
 
 namespace flopwise::engine {
 namespace {
@@ -48,7 +49,17 @@ TopLogprobs top_logprobs(const float* row, int64_t vocab, double log_sum_exp, in
 
 }  // namespace
 
-Transformer::Transformer(const ModelConfig& config, const ModelWeights& weights) : config_(config), weights_(weights) {}
+Transformer::Transformer(const ModelConfig& config, const ModelWeights& weights, bool int8_activations)
+    : config_(config), weights_(weights), int8_activations_(int8_activations) {}
+
+uint64_t Transformer::linear(std::span<const kernels::MatmulOutput> outputs, const float* x, int64_t ldx, int64_t rows) const {
+    if (!int8_activations_) return kernels::matmul_same_input(outputs, x, ldx, rows);
+    uint64_t flops = 0;
+    for (const kernels::MatmulOutput& o : outputs)
+        flops += kernels::has_int8_activation_product(o.w.type) ? kernels::matmul_int8_activations(o.w, x, ldx, rows, o.y, o.ldy)
+                                                              : kernels::matmul(o.w, x, ldx, rows, o.y, o.ldy);
+    return flops;
+}
 
 void Transformer::embed(std::span<const TokenId> tokens, int64_t rows) {
     const int64_t d = config_.n_embd;
@@ -133,7 +144,7 @@ void Transformer::attention_block(int32_t layer, std::span<const BatchSegment> s
 
     for_rows(rows, [&](int64_t r) { kernels::rms_norm(x_.data() + r * d, L.attn_norm.data(), h_.data() + r * d, d, c.norm_eps); });
     const kernels::MatmulOutput qkv[] = {{L.wq, q_.data(), q_dim}, {L.wk, k_.data(), kv_dim}, {L.wv, v_.data(), kv_dim}};
-    flops.linear += kernels::matmul_same_input(qkv, h_.data(), d, rows);
+    flops.linear += linear(qkv, h_.data(), d, rows);
     add_bias(q_.data(), rows, q_dim, L.bq);
     add_bias(k_.data(), rows, kv_dim, L.bk);
     add_bias(v_.data(), rows, kv_dim, L.bv);
@@ -164,7 +175,8 @@ void Transformer::attention_block(int32_t layer, std::span<const BatchSegment> s
         row += n;
     }
 
-    flops.linear += kernels::matmul(L.wo, attn_.data(), q_dim, rows, h_.data(), d);
+    const kernels::MatmulOutput out[] = {{L.wo, h_.data(), d}};
+    flops.linear += linear(out, attn_.data(), q_dim, rows);
     for_rows(rows, [&](int64_t r) {
         float* out = h_.data() + r * d;
         if (c.post_norms) kernels::rms_norm(out, L.post_attn_norm.data(), out, d, c.norm_eps);
@@ -179,14 +191,15 @@ void Transformer::mlp_block(int32_t layer, int64_t rows, FlopCounts& flops) {
     const int64_t d = c.n_embd, ff = c.n_ff;
     for_rows(rows, [&](int64_t r) { kernels::rms_norm(x_.data() + r * d, L.ffn_norm.data(), h_.data() + r * d, d, c.norm_eps); });
     const kernels::MatmulOutput gate_up[] = {{L.w_gate, gate_.data(), ff}, {L.w_up, up_.data(), ff}};
-    flops.linear += kernels::matmul_same_input(gate_up, h_.data(), d, rows);
+    flops.linear += linear(gate_up, h_.data(), d, rows);
     for_rows(rows, [&](int64_t r) {
         float* g = gate_.data() + r * ff;
         const float* u = up_.data() + r * ff;
         if (c.activation == Activation::silu) kernels::silu_mul(g, u, ff);
         else kernels::gelu_tanh_mul(g, u, ff);
     });
-    flops.linear += kernels::matmul(L.w_down, gate_.data(), ff, rows, h_.data(), d);
+    const kernels::MatmulOutput down[] = {{L.w_down, h_.data(), d}};
+    flops.linear += linear(down, gate_.data(), ff, rows);
     for_rows(rows, [&](int64_t r) {
         float* out = h_.data() + r * d;
         if (c.post_norms) kernels::rms_norm(out, L.post_ffn_norm.data(), out, d, c.norm_eps);
@@ -209,7 +222,8 @@ std::vector<LogitResult> Transformer::logits(std::span<const LogitQuery> queries
         for (int64_t i = 0; i < n; ++i)
             kernels::rms_norm(x_.data() + queries[first + static_cast<size_t>(i)].row * d, weights_.output_norm.data(),
                               normed_.data() + i * d, d, c.norm_eps);
-        flops.lm_head += kernels::matmul(weights_.output, normed_.data(), d, n, logits_.data(), vocab);
+        const kernels::MatmulOutput head[] = {{weights_.output, logits_.data(), vocab}};
+        flops.lm_head += linear(head, normed_.data(), d, n);
         tbb::parallel_for(int64_t{0}, n, [&](int64_t i) {
             const LogitQuery& query = queries[first + static_cast<size_t>(i)];
             LogitResult& out = results[first + static_cast<size_t>(i)];

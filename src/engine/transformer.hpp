@@ -1,4 +1,5 @@
 #pragma once
+#include "flopwise/kernels/matmul.hpp"
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -37,7 +38,8 @@ struct LogitResult {
 // with the same operation order whatever else is in the batch (see kernels/matmul.hpp).
 class Transformer {
 public:
-    Transformer(const ModelConfig& config, const ModelWeights& weights);
+    // int8_activations: the fast numerics of kernels/matmul_int8.hpp for the weights that have them.
+    Transformer(const ModelConfig& config, const ModelWeights& weights, bool int8_activations);
 
     std::vector<LogitResult> forward(std::span<const BatchSegment> segments, std::span<const LogitQuery> queries,
                                      FlopCounts& flops);
@@ -48,9 +50,11 @@ private:
                          FlopCounts& flops);
     void mlp_block(int32_t layer, int64_t rows, FlopCounts& flops);
     std::vector<LogitResult> logits(std::span<const LogitQuery> queries, FlopCounts& flops);
+    uint64_t linear(std::span<const kernels::MatmulOutput> outputs, const float* x, int64_t ldx, int64_t rows) const;
 
     const ModelConfig& config_;
     const ModelWeights& weights_;
+    bool int8_activations_;
     // Scratch, sized for the largest batch seen.
     std::vector<float> x_, h_, q_, k_, v_, attn_, gate_, up_, rope_global_, rope_local_, normed_, logits_;
 };
