@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 build="${1:-build}"
 # The CI set: every weight format family's decode product at Gemma 3 270M's size, attention with a
 # sliding window, and the element-wise kernels; small enough to count under valgrind in seconds.
-filter='matmul/(F32|BF16|Q8_0|Q4_0|Q4_K|Q6_K)/gemma3-270m.ffn_down/decode|attention/window512/gemma3-270m/decode|rms_norm|rope/neox|silu_mul|log_sum_exp/f32/gemma'
+filter='matmul(_int8)?/(F32|BF16|Q8_0|Q4_0|Q4_K|Q6_K)/gemma3-270m.ffn_down/decode|attention/window512/gemma3-270m/decode|rms_norm|rope/neox|silu_mul|log_sum_exp/f32/gemma'
 counts="$(mktemp)"
 trap 'rm -f "$counts"' EXIT
 "$build/flopwise" bench kernels --instructions --calls 1 --filter "$filter" --json "$counts"
