@@ -96,20 +96,30 @@ public:
         return c_.doc_to_text ? c_.doc_to_text->render(doc) : "";
     }
 
-    std::string prefix(const Doc& doc, const std::vector<const Doc*>& examples) const {
-        std::string out = c_.description ? c_.description->render(doc) : "";
+    // The prompt for `last_question` after the description and the examples: the one source of
+    // both the flat prompt (flattened()) and the chat turns.
+    Conversation conversation(const Doc& doc, const std::vector<const Doc*>& examples, const std::string& last_question) const {
+        Conversation c;
+        c.description = c_.description ? c_.description->render(doc) : "";
+        c.target_delimiter = c_.target_delimiter;
+        c.fewshot_delimiter = c_.fewshot_delimiter;
+        std::string asked;  // questions of examples without an answer run into the next question
         for (const Doc* example : examples) {
-            out += question(*example);
-            const std::string answer = answer_text(*example);
-            if (!answer.empty()) out += c_.target_delimiter + answer + c_.fewshot_delimiter;
+            asked += question(*example);
+            std::string answer = answer_text(*example);
+            if (answer.empty()) continue;
+            c.turns.push_back({ChatTurn::Role::user, std::move(asked)});
+            c.turns.push_back({ChatTurn::Role::assistant, std::move(answer)});
+            asked.clear();
         }
-        return out;
+        c.turns.push_back({ChatTurn::Role::user, asked + last_question});
+        return c;
     }
 
     DocumentPlan document(size_t doc_id, const Doc& doc, const std::vector<const Doc*>& examples) const {
         DocumentPlan d;
         d.doc_id = doc_id;
-        const std::string head = prefix(doc, examples);
+        const std::string head = conversation(doc, examples, "").flattened();
         switch (c_.output_type) {
             case OutputType::multiple_choice: {
                 d.choices = choices(doc);
@@ -136,11 +146,13 @@ public:
                 d.requests.push_back(Request::make_rolling(text));
                 break;
             }
-            case OutputType::generate_until:
+            case OutputType::generate_until: {
                 d.reference = answer_text(doc);
-                d.requests.push_back(
-                    Request::make_generation(head + c_.doc_to_text->render(doc), c_.generation.until, c_.generation.max_gen_toks));
+                Conversation prompt = conversation(doc, examples, c_.doc_to_text->render(doc));
+                d.requests.push_back(Request::make_generation(prompt.flattened(), c_.generation.until, c_.generation.max_gen_toks));
+                d.requests.back().generation.conversation = std::move(prompt);
                 break;
+            }
         }
         return d;
     }
