@@ -23,11 +23,8 @@ protected:
         nlohmann::json messages = nlohmann::json::array();
         if (!chat.system.empty()) messages.push_back({{"role", "system"}, {"content", chat.system}});
         for (auto& message : messages_json(chat.turns)) messages.push_back(std::move(message));
-        nlohmann::json body = {{"model", model_}, {"messages", messages}, {"max_tokens", r.max_tokens}, {"temperature", r.sampling.temperature}};
-        if (r.sampling.top_p < 1.0) body["top_p"] = r.sampling.top_p;
-        if (r.sampling.seed != 0) body["seed"] = r.sampling.seed;
-        std::vector<std::string> stop(r.stop.begin(), r.stop.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(r.stop.size(), 4)));
-        if (!stop.empty()) body["stop"] = stop;
+        nlohmann::json body = {{"model", model_}, {"messages", messages}};
+        add_openai_generation_settings(body, r);
         return body;
     }
 
