@@ -119,16 +119,18 @@ public:
     DocumentPlan document(size_t doc_id, const Doc& doc, const std::vector<const Doc*>& examples) const {
         DocumentPlan d;
         d.doc_id = doc_id;
-        const std::string head = conversation(doc, examples, "").flattened();
+        // Log-likelihood contexts: the flat prompt up to the document's own text.
+        const auto head = [&] { return conversation(doc, examples, "").flattened(); };
         switch (c_.output_type) {
             case OutputType::multiple_choice: {
                 d.choices = choices(doc);
                 d.gold = gold(doc, d.choices);
                 if (c_.choices_in_context) {
                     const std::string continuation = c_.target_delimiter + c_.doc_to_target->render(doc);
-                    for (const auto& context : d.choices) d.requests.push_back(Request::make_loglikelihood(head + context, continuation));
+                    const std::string prefix = head();
+                    for (const auto& context : d.choices) d.requests.push_back(Request::make_loglikelihood(prefix + context, continuation));
                 } else {
-                    const std::string context = head + c_.doc_to_text->render(doc);
+                    const std::string context = head() + c_.doc_to_text->render(doc);
                     for (const auto& choice : d.choices) d.requests.push_back(Request::make_loglikelihood(context, c_.target_delimiter + choice));
                 }
                 for (const auto& m : c_.metrics)
@@ -136,7 +138,7 @@ public:
                 break;
             }
             case OutputType::loglikelihood:
-                d.requests.push_back(Request::make_loglikelihood(head + c_.doc_to_text->render(doc), c_.doc_to_target->render(doc)));
+                d.requests.push_back(Request::make_loglikelihood(head() + c_.doc_to_text->render(doc), c_.doc_to_target->render(doc)));
                 break;
             case OutputType::loglikelihood_rolling: {
                 const std::string text = c_.doc_to_target->render(doc);
