@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "flopwise/language_model.hpp"
@@ -18,6 +19,10 @@ struct RemoteOptions {
     int32_t max_retries = 6;
     double retry_base_delay_seconds = 1.0;  // first backoff; doubles with each retry
     std::string system_prompt;             // chat-style APIs
+    // How chat-style APIs get few-shot examples: as user/assistant turns, or the whole flat
+    // prompt as one user message. Unset: turns.
+    enum class ChatFewshot { turns, flat };
+    std::optional<ChatFewshot> chat_fewshot;
     std::string card;                      // model card for the FLOPs estimate; empty: found by model name or alias
     std::string prices_file;               // user price table, ahead of pricing/prices.yaml; empty: $FLOPWISE_PRICES if set
 };

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "flopwise/compute_usage.hpp"
+#include "flopwise/conversation.hpp"
 #include "flopwise/engine.hpp"
 
 namespace flopwise {
@@ -60,6 +61,9 @@ struct RollingResult {
 
 struct GenerateRequest {
     std::string context;
+    // The same prompt as a conversation, for chat APIs; set by the evaluation runner only for a
+    // model whose reads_conversation() is true. Its flattened() is `context`, byte for byte.
+    std::optional<Conversation> conversation;
     std::vector<std::string> stop;
     int32_t max_tokens = 256;
     SamplingOptions sampling;
@@ -86,6 +90,10 @@ public:
     virtual std::vector<LoglikelihoodResult> loglikelihood(std::span<const LoglikelihoodRequest> requests) = 0;
     virtual std::vector<RollingResult> loglikelihood_rolling(std::span<const RollingRequest> requests) = 0;
     virtual std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests) = 0;
+    // Whether generate() reads GenerateRequest::conversation (chat APIs sending few-shot examples
+    // as turns). Every other model gets the flat context alone, and its requests and cache keys
+    // are exactly what they were before conversations existed.
+    virtual bool reads_conversation() const { return false; }
     // What the backend did to answer, beyond the answers (remote backends: calls, retries by
     // reason, failures); null when there is nothing to report.
     virtual nlohmann::json statistics() const { return nullptr; }

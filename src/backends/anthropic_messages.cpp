@@ -1,4 +1,6 @@
-// anthropic:MODEL, Anthropic's Messages API (/v1/messages): generation only.
+// anthropic:MODEL, Anthropic's Messages API (/v1/messages): generation only. The system prompt
+// and task description go in the top-level `system` field, few-shot examples as alternating
+// user/assistant messages (or with --chat-fewshot flat the whole prompt as one user message).
 #include <algorithm>
 
 #include "remote_backends.hpp"
@@ -27,14 +29,13 @@ int64_t usage_field(const nlohmann::json& usage, const char* field) {
 class AnthropicMessages : public RemoteModel {
 public:
     AnthropicMessages(const std::string& spec, const std::string& model, const ModelOptions& options)
-        : RemoteModel(spec, model, {"anthropic", "https://api.anthropic.com", "ANTHROPIC_API_KEY", "/v1/messages", anthropic_auth}, options) {}
+        : RemoteModel(spec, model, {"anthropic", "https://api.anthropic.com", "ANTHROPIC_API_KEY", "/v1/messages", anthropic_auth, true}, options) {}
 
 protected:
     nlohmann::json generation_body(const GenerateRequest& r) const override {
-        nlohmann::json body = {{"model", model_},
-                               {"max_tokens", r.max_tokens},
-                               {"messages", nlohmann::json::array({{{"role", "user"}, {"content", r.context}}})}};
-        if (!system_prompt_.empty()) body["system"] = system_prompt_;
+        const ChatMessages chat = chat_messages(r);
+        nlohmann::json body = {{"model", model_}, {"max_tokens", r.max_tokens}, {"messages", messages_json(chat.turns)}};
+        if (!chat.system.empty()) body["system"] = chat.system;
         // The API refuses stop sequences that are only whitespace ("\n\n"); those are applied to the text afterwards.
         std::vector<std::string> stop;
         for (const auto& s : r.stop)

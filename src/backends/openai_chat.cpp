@@ -1,5 +1,6 @@
-// openai-chat:MODEL, the Chat Completions API (/v1/chat/completions): generation only. The
-// task's prompt (few-shot examples included) is one user message, after the system prompt if any.
+// openai-chat:MODEL, the Chat Completions API (/v1/chat/completions): generation only. Few-shot
+// examples go as user/assistant messages after the system message (system prompt and task
+// description), or with --chat-fewshot flat the whole prompt as one user message.
 #include "remote_backends.hpp"
 #include "remote_model.hpp"
 
@@ -14,18 +15,16 @@ int64_t usage_field(const nlohmann::json& usage, const char* field) {
 class OpenAIChat : public RemoteModel {
 public:
     OpenAIChat(const std::string& spec, const std::string& model, const ModelOptions& options)
-        : RemoteModel(spec, model, {"openai-chat", "https://api.openai.com/v1", "OPENAI_API_KEY", "/chat/completions", bearer_auth}, options) {}
+        : RemoteModel(spec, model, {"openai-chat", "https://api.openai.com/v1", "OPENAI_API_KEY", "/chat/completions", bearer_auth, true}, options) {}
 
 protected:
     nlohmann::json generation_body(const GenerateRequest& r) const override {
+        const ChatMessages chat = chat_messages(r);
         nlohmann::json messages = nlohmann::json::array();
-        if (!system_prompt_.empty()) messages.push_back({{"role", "system"}, {"content", system_prompt_}});
-        messages.push_back({{"role", "user"}, {"content", r.context}});
-        nlohmann::json body = {{"model", model_}, {"messages", messages}, {"max_tokens", r.max_tokens}, {"temperature", r.sampling.temperature}};
-        if (r.sampling.top_p < 1.0) body["top_p"] = r.sampling.top_p;
-        if (r.sampling.seed != 0) body["seed"] = r.sampling.seed;
-        std::vector<std::string> stop(r.stop.begin(), r.stop.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(r.stop.size(), 4)));
-        if (!stop.empty()) body["stop"] = stop;
+        if (!chat.system.empty()) messages.push_back({{"role", "system"}, {"content", chat.system}});
+        for (auto& message : messages_json(chat.turns)) messages.push_back(std::move(message));
+        nlohmann::json body = {{"model", model_}, {"messages", messages}};
+        add_openai_generation_settings(body, r);
         return body;
     }
 

@@ -133,12 +133,8 @@ public:
 
 protected:
     nlohmann::json generation_body(const GenerateRequest& r) const override {
-        nlohmann::json body = {{"model", model_}, {"prompt", r.context}, {"max_tokens", r.max_tokens}, {"temperature", r.sampling.temperature}};
-        if (r.sampling.top_p < 1.0) body["top_p"] = r.sampling.top_p;
-        if (r.sampling.seed != 0) body["seed"] = r.sampling.seed;
-        // The API takes at most four stop sequences; the rest are applied to the text afterwards.
-        std::vector<std::string> stop(r.stop.begin(), r.stop.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(r.stop.size(), 4)));
-        if (!stop.empty()) body["stop"] = stop;
+        nlohmann::json body = {{"model", model_}, {"prompt", r.context}};
+        add_openai_generation_settings(body, r);
         return body;
     }
 

@@ -15,14 +15,18 @@ int64_t usage_field(const nlohmann::json& usage, const char* field) {
 class OpenAIResponses : public RemoteModel {
 public:
     OpenAIResponses(const std::string& spec, const std::string& model, const ModelOptions& options)
-        : RemoteModel(spec, model, {"openai-responses", "https://api.openai.com/v1", "OPENAI_API_KEY", "/responses", bearer_auth}, options) {}
+        : RemoteModel(spec, model, {"openai-responses", "https://api.openai.com/v1", "OPENAI_API_KEY", "/responses", bearer_auth, true}, options) {}
 
 protected:
-    // Reasoning models refuse sampling settings, so they are sent only when a task asks to sample.
-    // The API has no stop sequences; they are applied to the text afterwards.
+    // The system message goes in `instructions`; one user turn as the input text, several (few-shot
+    // examples as turns) as a list of messages. Reasoning models refuse sampling settings, so they
+    // are sent only when a task asks to sample. The API has no stop sequences; they are applied to
+    // the text afterwards.
     nlohmann::json generation_body(const GenerateRequest& r) const override {
-        nlohmann::json body = {{"model", model_}, {"input", r.context}, {"max_output_tokens", r.max_tokens}, {"store", false}};
-        if (!system_prompt_.empty()) body["instructions"] = system_prompt_;
+        const ChatMessages chat = chat_messages(r);
+        const nlohmann::json input = chat.turns.size() == 1 ? nlohmann::json(chat.turns.front().content) : messages_json(chat.turns);
+        nlohmann::json body = {{"model", model_}, {"input", input}, {"max_output_tokens", r.max_tokens}, {"store", false}};
+        if (!chat.system.empty()) body["instructions"] = chat.system;
         if (r.sampling.temperature > 0) body["temperature"] = r.sampling.temperature;
         if (r.sampling.top_p < 1.0) body["top_p"] = r.sampling.top_p;
         return body;

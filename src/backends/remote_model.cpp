@@ -56,6 +56,9 @@ RemoteModel::RemoteModel(const std::string& spec, const std::string& model, cons
     if (!has_key && (!o.api_key_env.empty() || o.base_url.empty()))
         throw Error("model '" + spec + "': the API key is read from the environment variable " + variable +
                     ", which is not set (name another variable with --api-key-env)");
+    if (o.chat_fewshot && !api.chat)
+        throw Error("model '" + spec + "': --chat-fewshot applies to the chat APIs (openai-chat:, anthropic:, openai-responses:), not to " + api.backend + ":");
+    reads_conversation_ = api.chat && o.chat_fewshot.value_or(RemoteOptions::ChatFewshot::turns) == RemoteOptions::ChatFewshot::turns;
     url_ = base_url_ + api.path;
     headers_ = {"Content-Type: application/json", "Accept: application/json"};
     client_ = std::make_unique<remote::HttpClient>(client_options(o));
@@ -69,6 +72,7 @@ RemoteModel::RemoteModel(const std::string& spec, const std::string& model, cons
     identity_.name = model_;
     identity_.flops_counted = false;
     if (!system_prompt_.empty()) identity_.details["system_prompt"] = system_prompt_;
+    if (api.chat) identity_.details["chat_fewshot"] = reads_conversation_ ? "turns" : "flat";
     identity_.service["base_url"] = base_url_;
     identity_.service["api_key_env"] = has_key ? nlohmann::json(variable) : nlohmann::json();
     flops_ = find_card_flops(model_, o.card);
@@ -140,6 +144,17 @@ ComputeUsage RemoteModel::prompt_only_usage(int64_t prompt_tokens) const {
     u.prompt_tokens = std::max<int64_t>(prompt_tokens, 0);
     if (flops_) u.flops = flops_->prompt(u.prompt_tokens, true);
     return u;
+}
+
+RemoteModel::ChatMessages RemoteModel::chat_messages(const GenerateRequest& r) const {
+    if (reads_conversation_ && r.conversation) return {r.conversation->system_message(system_prompt_), r.conversation->turns};
+    return {system_prompt_, {{ChatTurn::Role::user, r.context}}};
+}
+
+nlohmann::json RemoteModel::messages_json(const std::vector<ChatTurn>& turns) {
+    nlohmann::json messages = nlohmann::json::array();
+    for (const ChatTurn& t : turns) messages.push_back({{"role", to_string(t.role)}, {"content", t.content}});
+    return messages;
 }
 
 std::vector<GenerateResult> RemoteModel::generate(std::span<const GenerateRequest> requests) {

@@ -29,6 +29,7 @@ struct ApiSettings {
     std::string path;              // appended to the base URL
     // HTTP headers that carry the key and the API version ({} when there is no key).
     std::function<std::vector<std::string>(const std::string& key)> auth_headers;
+    bool chat = false;  // takes a conversation of messages (few-shot examples as turns)
 };
 
 // The part every remote backend shares: endpoint, key, HTTP client with retries and rate limits,
@@ -41,6 +42,7 @@ public:
 
     const ModelIdentity& identity() const override { return identity_; }
     bool supports(RequestKind kind) const override { return kind == RequestKind::generation; }
+    bool reads_conversation() const override { return reads_conversation_; }
     std::vector<LoglikelihoodResult> loglikelihood(std::span<const LoglikelihoodRequest> requests) override;
     std::vector<RollingResult> loglikelihood_rolling(std::span<const RollingRequest> requests) override;
     std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests) override;
@@ -68,12 +70,24 @@ protected:
     ComputeUsage usage(int64_t prompt_tokens, int64_t output_tokens, int64_t reasoning_tokens) const;
     ComputeUsage prompt_only_usage(int64_t prompt_tokens) const;  // every position computed (echoed log-probs)
 
+    // What a chat API is sent for a request: the system message and the turns. With the request's
+    // conversation: its system message for --system-prompt and its turns; without: the system
+    // prompt and the flat context as one user turn.
+    struct ChatMessages {
+        std::string system;
+        std::vector<ChatTurn> turns;
+    };
+    ChatMessages chat_messages(const GenerateRequest& request) const;
+    // Turns as the APIs' message lists take them: [{"role": ..., "content": ...}, ...].
+    static nlohmann::json messages_json(const std::vector<ChatTurn>& turns);
+
     const std::string model_;
     const std::string system_prompt_;
     const std::string base_url_;
     ModelIdentity identity_;
 
 private:
+    bool reads_conversation_ = false;
     std::string url_;
     std::vector<std::string> headers_;
     std::unique_ptr<remote::HttpClient> client_;

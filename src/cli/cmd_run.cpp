@@ -239,7 +239,7 @@ const CommandRegistration registration(
      "--model M --tasks T1,T2:K,SUITE [--num-fewshot K] [--limit N] [--seed S] [--threads T] [--int8-activations] [--output DIR] [--data-dir D] [--cache F | "
      "--no-cache] [--batch-size N] [--bootstrap-iters B] [--progress auto|bar|lines|none] [--suites-dir D] [--datasets-dir D] [--mpi] "
      "[remote models: --base-url URL --api-key-env VAR --request-timeout S --max-concurrency N --rpm N --tpm N --max-retries N "
-     "--retry-delay S --system-prompt TEXT --card NAME --prices FILE]",
+     "--retry-delay S --system-prompt TEXT --chat-fewshot turns|flat --card NAME --prices FILE]",
      "evaluate a model on tasks and suites; writes DIR/results.json and DIR/samples/<task>.jsonl (sharded over the ranks when "
      "started by mpirun or srun, or with --mpi)",
      run});

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "flopwise/error.hpp"
+
 namespace flopwise::cli {
 
 RemoteOptions remote_options(Args& args) {
@@ -15,6 +17,11 @@ RemoteOptions remote_options(Args& args) {
     o.max_retries = static_cast<int32_t>(args.integer("max-retries", o.max_retries, 0, 100));
     o.retry_base_delay_seconds = args.number("retry-delay", o.retry_base_delay_seconds, 0, 3600);
     o.system_prompt = args.value("system-prompt").value_or("");
+    if (const auto fewshot = args.value("chat-fewshot")) {
+        if (*fewshot == "turns") o.chat_fewshot = RemoteOptions::ChatFewshot::turns;
+        else if (*fewshot == "flat") o.chat_fewshot = RemoteOptions::ChatFewshot::flat;
+        else throw Error("flopwise " + args.command() + ": --chat-fewshot must be 'turns' or 'flat', not '" + *fewshot + "'");
+    }
     o.card = args.value("card").value_or("");
     o.prices_file = args.value("prices").value_or("");
     return o;
@@ -41,6 +48,7 @@ std::vector<std::string> remote_flags(const RemoteOptions& o) {
     if (o.max_retries != defaults.max_retries) add("max-retries", std::to_string(o.max_retries));
     if (o.retry_base_delay_seconds != defaults.retry_base_delay_seconds) add("retry-delay", number(o.retry_base_delay_seconds));
     if (!o.system_prompt.empty()) add("system-prompt", o.system_prompt);
+    if (o.chat_fewshot) add("chat-fewshot", *o.chat_fewshot == RemoteOptions::ChatFewshot::turns ? "turns" : "flat");
     if (!o.card.empty()) add("card", o.card);
     if (!o.prices_file.empty()) add("prices", o.prices_file);
     return words;

@@ -88,6 +88,31 @@ double number_from(const nlohmann::ordered_json& j) {
     throw Error("'" + text + "' is not a number");
 }
 
+nlohmann::ordered_json conversation_json(const Conversation& c) {
+    auto turns = nlohmann::ordered_json::array();
+    for (const ChatTurn& t : c.turns) turns.push_back({{"role", to_string(t.role)}, {"content", t.content}});
+    return {{"description", c.description}, {"turns", turns}, {"target_delimiter", c.target_delimiter}, {"fewshot_delimiter", c.fewshot_delimiter}};
+}
+
+// A conversation read back must say what its request's context says, in turns that alternate
+// from a user turn to a user turn, as the chat APIs take them.
+Conversation conversation_from_json(const nlohmann::ordered_json& j, const std::string& context) {
+    Conversation c;
+    c.description = j.at("description").get<std::string>();
+    c.target_delimiter = j.at("target_delimiter").get<std::string>();
+    c.fewshot_delimiter = j.at("fewshot_delimiter").get<std::string>();
+    for (const auto& t : j.at("turns")) {
+        const std::string role = t.at("role").get<std::string>();
+        const auto expected = c.turns.size() % 2 == 0 ? ChatTurn::Role::user : ChatTurn::Role::assistant;
+        if (role != to_string(expected))
+            throw Error("request is malformed: conversation turn " + std::to_string(c.turns.size() + 1) + " has role '" + role + "', expected '" + to_string(expected) + "'");
+        c.turns.push_back({expected, t.at("content").get<std::string>()});
+    }
+    if (c.turns.size() % 2 == 0) throw Error("request is malformed: its conversation does not end with a user turn");
+    if (c.flattened() != context) throw Error("request is malformed: its conversation does not join to its context");
+    return c;
+}
+
 }  // namespace
 
 nlohmann::ordered_json to_json(const Request& r) {
@@ -108,6 +133,7 @@ nlohmann::ordered_json to_json(const Request& r) {
             j["max_tokens"] = g.max_tokens;
             j["sampling"] = {{"temperature", g.sampling.temperature}, {"top_p", g.sampling.top_p}, {"top_k", g.sampling.top_k},
                              {"seed", g.sampling.seed}};
+            if (g.conversation) j["conversation"] = conversation_json(*g.conversation);
             break;
         }
     }
@@ -260,6 +286,7 @@ Request request_from_json(const nlohmann::ordered_json& j) {
             r.generation.sampling.top_p = s.at("top_p").get<double>();
             r.generation.sampling.top_k = s.at("top_k").get<int32_t>();
             r.generation.sampling.seed = s.at("seed").get<uint64_t>();
+            if (const auto c = j.find("conversation"); c != j.end()) r.generation.conversation = conversation_from_json(*c, r.generation.context);
             return r;
         }
         throw Error("request kind '" + kind + "' is unknown");

@@ -259,6 +259,9 @@ EvaluationRun::EvaluationRun(const LanguageModel& model, std::vector<TaskPlan> p
     for (size_t t = 0; t < plans.size(); ++t) {
         TaskResult& r = evaluation_.tasks[t];
         r.plan = std::move(plans[t]);
+        if (!model.reads_conversation())
+            for (auto& document : r.plan.documents)
+                for (auto& request : document.requests) request.generation.conversation.reset();
         const auto task_started = Clock::now();
         const std::vector<Pending> pending = gather_requests(r, model_key_, known, answers_, cache_.get(), task_keys_[t]);
         for (RequestKind kind : {RequestKind::loglikelihood, RequestKind::rolling, RequestKind::generation}) {

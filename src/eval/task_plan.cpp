@@ -96,29 +96,41 @@ public:
         return c_.doc_to_text ? c_.doc_to_text->render(doc) : "";
     }
 
-    std::string prefix(const Doc& doc, const std::vector<const Doc*>& examples) const {
-        std::string out = c_.description ? c_.description->render(doc) : "";
+    // The prompt for `last_question` after the description and the examples: the one source of
+    // both the flat prompt (flattened()) and the chat turns.
+    Conversation conversation(const Doc& doc, const std::vector<const Doc*>& examples, const std::string& last_question) const {
+        Conversation c;
+        c.description = c_.description ? c_.description->render(doc) : "";
+        c.target_delimiter = c_.target_delimiter;
+        c.fewshot_delimiter = c_.fewshot_delimiter;
+        std::string asked;  // questions of examples without an answer run into the next question
         for (const Doc* example : examples) {
-            out += question(*example);
-            const std::string answer = answer_text(*example);
-            if (!answer.empty()) out += c_.target_delimiter + answer + c_.fewshot_delimiter;
+            asked += question(*example);
+            std::string answer = answer_text(*example);
+            if (answer.empty()) continue;
+            c.turns.push_back({ChatTurn::Role::user, std::move(asked)});
+            c.turns.push_back({ChatTurn::Role::assistant, std::move(answer)});
+            asked.clear();
         }
-        return out;
+        c.turns.push_back({ChatTurn::Role::user, asked + last_question});
+        return c;
     }
 
     DocumentPlan document(size_t doc_id, const Doc& doc, const std::vector<const Doc*>& examples) const {
         DocumentPlan d;
         d.doc_id = doc_id;
-        const std::string head = prefix(doc, examples);
+        // Log-likelihood contexts: the flat prompt up to the document's own text.
+        const auto head = [&] { return conversation(doc, examples, "").flattened(); };
         switch (c_.output_type) {
             case OutputType::multiple_choice: {
                 d.choices = choices(doc);
                 d.gold = gold(doc, d.choices);
                 if (c_.choices_in_context) {
                     const std::string continuation = c_.target_delimiter + c_.doc_to_target->render(doc);
-                    for (const auto& context : d.choices) d.requests.push_back(Request::make_loglikelihood(head + context, continuation));
+                    const std::string prefix = head();
+                    for (const auto& context : d.choices) d.requests.push_back(Request::make_loglikelihood(prefix + context, continuation));
                 } else {
-                    const std::string context = head + c_.doc_to_text->render(doc);
+                    const std::string context = head() + c_.doc_to_text->render(doc);
                     for (const auto& choice : d.choices) d.requests.push_back(Request::make_loglikelihood(context, c_.target_delimiter + choice));
                 }
                 for (const auto& m : c_.metrics)
@@ -126,7 +138,7 @@ public:
                 break;
             }
             case OutputType::loglikelihood:
-                d.requests.push_back(Request::make_loglikelihood(head + c_.doc_to_text->render(doc), c_.doc_to_target->render(doc)));
+                d.requests.push_back(Request::make_loglikelihood(head() + c_.doc_to_text->render(doc), c_.doc_to_target->render(doc)));
                 break;
             case OutputType::loglikelihood_rolling: {
                 const std::string text = c_.doc_to_target->render(doc);
@@ -136,11 +148,13 @@ public:
                 d.requests.push_back(Request::make_rolling(text));
                 break;
             }
-            case OutputType::generate_until:
+            case OutputType::generate_until: {
                 d.reference = answer_text(doc);
-                d.requests.push_back(
-                    Request::make_generation(head + c_.doc_to_text->render(doc), c_.generation.until, c_.generation.max_gen_toks));
+                Conversation prompt = conversation(doc, examples, c_.doc_to_text->render(doc));
+                d.requests.push_back(Request::make_generation(prompt.flattened(), c_.generation.until, c_.generation.max_gen_toks));
+                d.requests.back().generation.conversation = std::move(prompt);
                 break;
+            }
         }
         return d;
     }

@@ -3,7 +3,8 @@
 
 Answers deterministically from the request, so a test can compute every expected answer:
   - generation (completions, chat, messages, responses): "answer-" + the first 16 hex digits of
-    SHA-256 of the prompt (for chat-style APIs, the system prompt + "|" + the last user message);
+    SHA-256 of the prompt (for chat-style APIs, the system prompt + "|" + the last message, which
+    is the Responses API's input when that is text);
   - completions with echo: one token per character of the prompt, token i scoring
     -(((ord(c) * 31 + i * 7) % 97) / 10 + 0.01), the first token unscored (null); the token is its
     own most likely one unless (ord(c) + i) % 3 == 0.
@@ -175,7 +176,8 @@ class Handler(BaseHTTPRequestHandler):
                     "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": None,
                     "usage": {"input_tokens": 13, "output_tokens": 6}}
         if path.endswith("/responses"):
-            text = answer_text(body.get("instructions", "") + "|" + body["input"])
+            last = body["input"] if isinstance(body["input"], str) else body["input"][-1]["content"]
+            text = answer_text(body.get("instructions", "") + "|" + last)
             return {"id": "resp_1", "object": "response", "model": model, "status": "completed",
                     "output": [{"type": "reasoning", "id": "rs_1", "summary": []},
                                {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",

@@ -91,9 +91,11 @@ std::vector<RequestCache::Entry> cache_entries(const RequestBatch& batch, const 
 // others): the constructor plans, keying every request, removing duplicates across the run and
 // taking what the cache holds, then cuts the rest into batches per task and kind, longest first,
 // the choices of one document (which share their context) in the same batch so the backend
-// computes that context once. record() takes a batch's answers; finish() scores. A model that
-// cannot answer a request kind a task needs is an Error before anything runs; an answer with an
-// error marks its document failed (excluded from the metrics, counted, never cached).
+// computes that context once. Generation requests keep their conversation only for a model that
+// reads it (LanguageModel::reads_conversation), so only then is it part of the cache key.
+// record() takes a batch's answers; finish() scores. A model that cannot answer a request kind a
+// task needs is an Error before anything runs; an answer with an error marks its document failed
+// (excluded from the metrics, counted, never cached).
 class EvaluationRun {
 public:
     EvaluationRun(const LanguageModel& model, std::vector<TaskPlan> plans, const RunOptions& options);

@@ -52,7 +52,9 @@ struct PlanOptions {
 // requests exactly as lm-evaluation-harness builds them: description, then each few-shot
 // example as text + target_delimiter + answer + fewshot_delimiter, then the document's text;
 // choices are scored as continuations target_delimiter + choice (or, with choices_in: context,
-// each choice completes the context and the target is the continuation). A document whose
+// each choice completes the context and the target is the continuation). A generation request
+// also carries its prompt as a Conversation (few-shot examples as user/assistant turns) for chat
+// APIs; its flattened() is the request's context. A document whose
 // choices, gold index or labels do not fit throws Error naming the task and the document.
 TaskPlan plan_task(const TaskConfig& config, const DatasetManifest& manifest, DataVerifier& verifier, const PlanOptions& options);
 

@@ -24,6 +24,7 @@ public:
 
     const ModelIdentity& identity() const override { return identity_; }
     bool supports(RequestKind kind) const override { return kind != unsupported; }
+    bool reads_conversation() const override { return chat; }
 
     std::vector<LoglikelihoodResult> loglikelihood(std::span<const LoglikelihoodRequest> requests) override {
         begin_batch();
@@ -67,6 +68,7 @@ public:
         std::vector<GenerateResult> out;
         for (const auto& r : requests) {
             asked.push_back("gen|" + r.context);
+            if (r.conversation) conversations.push_back(*r.conversation);
             GenerateResult result;
             const uint64_t h = hash(r.context);
             result.text = " She has " + std::to_string(h % 7) + " left, so she makes $" + std::to_string(h % 30) + ".\n#### " + std::to_string(h % 30);
@@ -96,6 +98,8 @@ public:
     int batches_answered = 0;
     RequestKind unsupported = static_cast<RequestKind>(-1);
     std::function<bool(const std::string&)> fail_when;
+    bool chat = false;                        // reads the conversation of generation requests
+    std::vector<Conversation> conversations;  // those it was given
 
 private:
     void begin_batch() {

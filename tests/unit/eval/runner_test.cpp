@@ -207,6 +207,47 @@ TEST_F(Runner, AModelThatCannotAnswerIsRefusedBeforeRunning) {
     EXPECT_TRUE(model.asked.empty());
 }
 
+// A chat model gets each generation prompt as a conversation too, and the conversation is part of
+// its cache keys; every other model gets the flat prompt alone, its requests and keys as they were.
+TEST_F(Runner, OnlyAModelThatReadsConversationsGetsThemAndTheyKeyItsAnswers) {
+    const std::string cache = test::temp_dir("conversation-keys") + "/cache.sqlite";
+    const std::vector<std::pair<std::string, int64_t>> tasks = {{"gsm8k", 2}, {"arc_easy", 2}};
+    test::FakeModel flat;
+    const Evaluation plain = evaluate(flat, plans(tasks), {}, quiet(cache));
+    EXPECT_TRUE(flat.conversations.empty());
+    for (const auto& d : plain.tasks[0].plan.documents) {
+        EXPECT_FALSE(d.requests[0].generation.conversation);
+        const nlohmann::ordered_json json = to_json(d.requests[0]);
+        std::vector<std::string> fields;
+        for (const auto& [field, value] : json.items()) fields.push_back(field);
+        EXPECT_EQ(fields, (std::vector<std::string>{"kind", "context", "stop", "max_tokens", "sampling"}));
+    }
+
+    test::FakeModel chat;
+    chat.chat = true;
+    const Evaluation turns = evaluate(chat, plans(tasks), {}, quiet(cache));
+    ASSERT_EQ(chat.conversations.size(), 2u) << "the same identity, but the flat answers do not answer the conversations";
+    for (size_t d = 0; d < 2; ++d) {
+        const Request& request = turns.tasks[0].plan.documents[d].requests[0];
+        ASSERT_TRUE(request.generation.conversation);
+        EXPECT_EQ(request.generation.conversation->turns.size(), 11u);
+        EXPECT_EQ(request.generation.context, plain.tasks[0].plan.documents[d].requests[0].generation.context);
+        EXPECT_NE(turns.tasks[0].request_keys[d], plain.tasks[0].request_keys[d]);
+        const Request back = request_from_json(to_json(request));
+        EXPECT_EQ(request_key("m", back), request_key("m", request)) << "the conversation survives the round trip between processes";
+    }
+    EXPECT_EQ(turns.tasks[0].requests.computed, 2);
+    EXPECT_EQ(turns.tasks[1].requests.from_cache, turns.tasks[1].requests.unique) << "log-likelihood requests are keyed as before";
+    EXPECT_EQ(turns.tasks[1].request_keys, plain.tasks[1].request_keys);
+
+    nlohmann::ordered_json tampered = to_json(turns.tasks[0].plan.documents[0].requests[0]);
+    tampered["conversation"]["turns"][1]["content"] = "another answer";
+    EXPECT_THROW(request_from_json(tampered), Error);
+    tampered = to_json(turns.tasks[0].plan.documents[0].requests[0]);
+    tampered["conversation"]["turns"][1]["role"] = "user";
+    EXPECT_THROW(request_from_json(tampered), Error);
+}
+
 TEST_F(Runner, GroupsAndResultsFiles) {
     TaskSelection selection = registry_->select({"mmlu_humanities"});
     std::vector<std::pair<std::string, int64_t>> tasks;

@@ -6,6 +6,7 @@
 
 #include "flopwise/eval/dataset.hpp"
 #include "flopwise/eval/digest.hpp"
+#include "flopwise/eval/task_config.hpp"
 #include "flopwise/eval/task_plan.hpp"
 #include "flopwise/eval/task_registry.hpp"
 #include "test_env.hpp"
@@ -226,6 +227,89 @@ TEST_F(TaskPrompts, Gsm8kFiveShotChainOfThought) {
     EXPECT_EQ(d.requests[0].generation.max_tokens, 256);
     EXPECT_EQ(d.requests[0].generation.sampling.temperature, 0.0);
     EXPECT_TRUE(ends_with(d.reference, "\n#### 18")) << d.reference;
+}
+
+// The same prompt as chat turns (lm-evaluation-harness's fewshot_as_multiturn): each example's
+// question (doc_to_text) a user turn and its answer (doc_to_target) an assistant turn, the
+// document's question the last user turn; joined with the task's delimiters, the flat prompt.
+TEST_F(TaskPrompts, Gsm8kFewshotAsChatTurns) {
+    const TaskPlan p = plan("gsm8k", 3);
+    const auto train = jsonl("gsm8k/train.jsonl");
+    const auto test = jsonl("gsm8k/test.jsonl");
+    const auto question = [](const Doc& doc) { return "Question: " + doc["question"].get<std::string>() + "\nAnswer:"; };
+    const auto& first = p.documents.at(0).requests.at(0).generation;
+    ASSERT_TRUE(first.conversation);
+    const Conversation& c = *first.conversation;
+    EXPECT_EQ(c.description, "");
+    ASSERT_EQ(c.turns.size(), 11u);
+    const std::vector<size_t> drawn = {6374, 3610, 957, 61, 742};
+    for (size_t k = 0; k < drawn.size(); ++k) {
+        EXPECT_EQ(c.turns[2 * k].role, ChatTurn::Role::user);
+        EXPECT_EQ(c.turns[2 * k].content, question(train[drawn[k]]));
+        EXPECT_EQ(c.turns[2 * k + 1].role, ChatTurn::Role::assistant);
+        EXPECT_EQ(c.turns[2 * k + 1].content, train[drawn[k]]["answer"].get<std::string>());
+    }
+    EXPECT_EQ(c.turns[10].role, ChatTurn::Role::user);
+    EXPECT_EQ(c.turns[10].content, question(test[0]));
+    for (const auto& d : p.documents) {
+        const auto& g = d.requests.at(0).generation;
+        ASSERT_TRUE(g.conversation);
+        const auto& turns = g.conversation->turns;
+        ASSERT_EQ(turns.size(), 11u);
+        std::string joined;
+        for (size_t t = 0; t + 1 < turns.size(); t += 2) joined += turns[t].content + " " + turns[t + 1].content + "\n\n";
+        EXPECT_EQ(joined + turns.back().content, g.context) << d.doc_id;
+        EXPECT_EQ(g.conversation->flattened(), g.context) << d.doc_id;
+    }
+}
+
+// A description opens the flat prompt and is the system message of the chat form, after a system
+// prompt and the few-shot delimiter when one is given. Examples without an answer have no turns:
+// their questions run into the next user turn, as into the flat prompt.
+TEST_F(TaskPrompts, DescriptionAndAnswerlessExamplesInChatTurns) {
+    const std::string dir = test::temp_dir("chat-turns");
+    const DatasetManifest manifest = load_dataset_manifest(test::source_path("datasets/gsm8k.yaml"));
+    DataVerifier verifier(test::shared_dir() + "/datasets");
+    const auto variant = [&](const std::string& name, const std::string& target) {
+        std::ofstream(dir + "/" + name + ".yaml") << "task: " << name << "\nversion: \"1\"\nfollows: gsm8k\ndataset: {name: gsm8k, split: test}\n"
+                                                  << "output_type: generate_until\ndescription: \"Solve these problems.\\n\\n\"\n"
+                                                  << "doc_to_text: \"Q: {{question}}\\nA:\"\ndoc_to_target: \"" << target << "\"\n"
+                                                  << "target_delimiter: \"| \"\nfewshot_delimiter: \"\\n##\\n\"\n"
+                                                  << "fewshot: {split: train, sampler: first_n}\nnum_fewshot: 3\n"
+                                                  << "generation: {until: [\"Q:\"], max_gen_toks: 16}\nmetrics: [exact_match]\n";
+        const TaskConfig config = load_task_file(dir + "/" + name + ".yaml");
+        PlanOptions options;
+        options.limit = 1;
+        const TaskPlan p = plan_task(config, manifest, verifier, options);
+        return p.documents.at(0).requests.at(0).generation;
+    };
+    const auto train = jsonl("gsm8k/train.jsonl");
+    const auto test = jsonl("gsm8k/test.jsonl");
+    const auto question = [](const Doc& doc) { return "Q: " + doc["question"].get<std::string>() + "\nA:"; };
+    const std::string description = "Solve these problems.\n\n";
+
+    const GenerateRequest answered = variant("answered", "{{answer}}");
+    ASSERT_TRUE(answered.conversation);
+    const Conversation& c = *answered.conversation;
+    EXPECT_EQ(c.description, description);
+    ASSERT_EQ(c.turns.size(), 7u);
+    std::string flat = description;
+    for (size_t k = 0; k < 3; ++k) {
+        EXPECT_EQ(c.turns[2 * k].content, question(train[k]));
+        EXPECT_EQ(c.turns[2 * k + 1].content, train[k]["answer"].get<std::string>());
+        flat += question(train[k]) + "| " + train[k]["answer"].get<std::string>() + "\n##\n";
+    }
+    EXPECT_EQ(answered.context, flat + question(test[0]));
+    EXPECT_EQ(c.flattened(), answered.context);
+    EXPECT_EQ(c.system_message(""), description);
+    EXPECT_EQ(c.system_message("Be brief."), "Be brief.\n##\n" + description);
+
+    const GenerateRequest answerless = variant("answerless", "");
+    ASSERT_TRUE(answerless.conversation);
+    ASSERT_EQ(answerless.conversation->turns.size(), 1u);
+    EXPECT_EQ(answerless.conversation->turns[0].content, question(train[0]) + question(train[1]) + question(train[2]) + question(test[0]));
+    EXPECT_EQ(answerless.conversation->flattened(), answerless.context);
+    EXPECT_EQ(answerless.context, description + answerless.conversation->turns[0].content);
 }
 
 TEST_F(TaskPrompts, MmluZeroAndFiveShot) {

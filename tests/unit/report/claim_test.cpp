@@ -136,15 +136,12 @@ TEST_F(Claims, UnknownModelsAreErrors) {
 }
 
 TEST_F(Claims, ExitCodesThroughTheCommand) {
-    const std::string bin = test::binary_path("flopwise");
-    const auto status = [&](const std::string& claim) {
-        const std::string command = "FLOPWISE_CARDS_DIR=" + root_ + "/cards " + bin + " claim '" + claim + "' " + root_ + "/alpha " + root_ +
-                                    "/beta --iterations 500 > /dev/null 2>&1";
-        const int raw = std::system(command.c_str());
-        return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    const auto claim = [&](const std::string& text) {
+        return test::run_flopwise("claim '" + text + "' " + root_ + "/alpha " + root_ + "/beta --iterations 500", {"FLOPWISE_CARDS_DIR=" + root_ + "/cards"});
     };
-    EXPECT_EQ(status("alpha >= beta on piqa at <= 0.5x flops"), 0);
-    EXPECT_EQ(status("beta >= alpha on piqa"), 1);
-    EXPECT_EQ(status("alpha >= beta on arc_easy"), 2);
-    EXPECT_EQ(status("alpha >= testbase on piqa"), 0);
+    for (const auto& [text, exit_code] : std::vector<std::pair<std::string, int>>{
+             {"alpha >= beta on piqa at <= 0.5x flops", 0}, {"beta >= alpha on piqa", 1}, {"alpha >= beta on arc_easy", 2}, {"alpha >= testbase on piqa", 0}}) {
+        const auto outcome = claim(text);
+        EXPECT_EQ(outcome.exit_code, exit_code) << text << "\n" << outcome.output;
+    }
 }
