@@ -22,10 +22,6 @@ std::vector<std::string> anthropic_auth(const std::string& key) {
     return headers;
 }
 
-int64_t usage_field(const nlohmann::json& usage, const char* field) {
-    return usage.is_object() && usage.contains(field) && usage[field].is_number_integer() ? usage[field].get<int64_t>() : -1;
-}
-
 class AnthropicMessages : public RemoteModel {
 public:
     AnthropicMessages(const std::string& spec, const std::string& model, const ModelOptions& options)
@@ -57,10 +53,10 @@ protected:
         }
         g.finish_reason = body.contains("stop_reason") && body["stop_reason"].is_string() ? body["stop_reason"].get<std::string>() : "";
         const auto& usage = body.contains("usage") ? body["usage"] : nlohmann::json();
-        g.prompt_tokens = usage_field(usage, "input_tokens");
-        g.output_tokens = usage_field(usage, "output_tokens");
+        g.prompt_tokens = reported_tokens(usage, "input_tokens");
+        g.output_tokens = reported_tokens(usage, "output_tokens");
         if (usage.is_object() && usage.contains("output_tokens_details"))
-            g.reasoning_tokens = std::max<int64_t>(usage_field(usage["output_tokens_details"], "thinking_tokens"), 0);
+            g.reasoning_tokens = std::max<int64_t>(reported_tokens(usage["output_tokens_details"], "thinking_tokens"), 0);
         return g;
     }
 };

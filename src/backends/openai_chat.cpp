@@ -8,10 +8,6 @@ namespace flopwise {
 
 namespace {
 
-int64_t usage_field(const nlohmann::json& usage, const char* field) {
-    return usage.is_object() && usage.contains(field) && usage[field].is_number_integer() ? usage[field].get<int64_t>() : -1;
-}
-
 class OpenAIChat : public RemoteModel {
 public:
     OpenAIChat(const std::string& spec, const std::string& model, const ModelOptions& options)
@@ -39,10 +35,10 @@ protected:
         g.text = content.is_string() ? content.get<std::string>() : "";
         g.finish_reason = choice.contains("finish_reason") && choice["finish_reason"].is_string() ? choice["finish_reason"].get<std::string>() : "";
         const auto& usage = body.contains("usage") ? body["usage"] : nlohmann::json();
-        g.prompt_tokens = usage_field(usage, "prompt_tokens");
-        g.output_tokens = usage_field(usage, "completion_tokens");
+        g.prompt_tokens = reported_tokens(usage, "prompt_tokens");
+        g.output_tokens = reported_tokens(usage, "completion_tokens");
         if (usage.is_object() && usage.contains("completion_tokens_details"))
-            g.reasoning_tokens = std::max<int64_t>(usage_field(usage["completion_tokens_details"], "reasoning_tokens"), 0);
+            g.reasoning_tokens = std::max<int64_t>(reported_tokens(usage["completion_tokens_details"], "reasoning_tokens"), 0);
         return g;
     }
 };

@@ -8,10 +8,6 @@ namespace flopwise {
 
 namespace {
 
-int64_t usage_field(const nlohmann::json& usage, const char* field) {
-    return usage.is_object() && usage.contains(field) && usage[field].is_number_integer() ? usage[field].get<int64_t>() : -1;
-}
-
 class OpenAIResponses : public RemoteModel {
 public:
     OpenAIResponses(const std::string& spec, const std::string& model, const ModelOptions& options)
@@ -53,10 +49,10 @@ protected:
             g.finish_reason = reason == "max_output_tokens" ? "length" : "incomplete: " + reason;
         }
         const auto& usage = body.contains("usage") ? body["usage"] : nlohmann::json();
-        g.prompt_tokens = usage_field(usage, "input_tokens");
-        g.output_tokens = usage_field(usage, "output_tokens");
+        g.prompt_tokens = reported_tokens(usage, "input_tokens");
+        g.output_tokens = reported_tokens(usage, "output_tokens");
         if (usage.is_object() && usage.contains("output_tokens_details"))
-            g.reasoning_tokens = std::max<int64_t>(usage_field(usage["output_tokens_details"], "reasoning_tokens"), 0);
+            g.reasoning_tokens = std::max<int64_t>(reported_tokens(usage["output_tokens_details"], "reasoning_tokens"), 0);
         return g;
     }
 };

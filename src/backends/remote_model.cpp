@@ -27,6 +27,10 @@ remote::ClientOptions client_options(const RemoteOptions& o) {
 
 }  // namespace
 
+int64_t reported_tokens(const nlohmann::json& usage, const char* field) {
+    return usage.is_object() && usage.contains(field) && usage[field].is_number_integer() ? usage[field].get<int64_t>() : -1;
+}
+
 std::string cut_at_stop(const std::string& text, const std::vector<std::string>& stop) {
     size_t end = text.size();
     for (const auto& s : stop)

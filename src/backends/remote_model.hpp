@@ -21,6 +21,10 @@ public:
     using Error::Error;
 };
 
+// A token count the server reported in a usage object (`usage.prompt_tokens`, ...); -1 when it is
+// missing or not an integer.
+int64_t reported_tokens(const nlohmann::json& usage, const char* field);
+
 // What differs between the APIs, besides the bodies.
 struct ApiSettings {
     std::string backend;           // "openai", "openai-chat", "anthropic", "openai-responses"
