@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "flopwise/compute_device.hpp"
 #include "flopwise/language_model.hpp"
 
 namespace flopwise {
@@ -32,6 +33,7 @@ struct ModelOptions {
     int32_t batch_tokens = 512;  // local engine: tokens per forward step
     int32_t max_context = 0;     // local engine: 0 = the model's context length
     bool int8_activations = false;  // local engine: the fast numerics of kernels/matmul_int8.hpp
+    ComputeDevice device = ComputeDevice::cpu;  // local engine: where the forward pass runs
     RemoteOptions remote;
 };
 

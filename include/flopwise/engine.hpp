@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "flopwise/compute_device.hpp"
 #include "flopwise/compute_usage.hpp"
 #include "flopwise/gguf.hpp"
 #include "flopwise/model_config.hpp"
@@ -75,7 +76,7 @@ struct SequenceScore {
     std::vector<TokenId> argmax;         // argmax[i] = most likely token after tokens[0..first+i]
 };
 
-// The reference inference engine for one GGUF model on the CPU. Numerics are batch-invariant:
+// The reference inference engine for one GGUF model on the CPU (or a CUDA GPU). Numerics are batch-invariant:
 // a request's log-probs are bit-identical whether it is computed alone or with others, whatever
 // the batch size, thread count or shared-prefix reuse. Calls are not thread-safe; use one Engine
 // per thread of requests (weights are shared through the memory map).
@@ -87,6 +88,9 @@ public:
         int32_t max_context = 0;      // 0: the model's context length
         // The fast numerics (kernels/matmul_int8.hpp) for Q8_0 and Q4_0 weights: faster, less exact.
         bool int8_activations = false;
+        // cuda: the forward pass runs on the GPU (kernels/cuda); its results match the CPU's to
+        // rounding, not bit for bit, and are batch-invariant like them.
+        ComputeDevice device = ComputeDevice::cpu;
     };
 
     // `spec` is "gguf:PATH" or a path ending in ".gguf".

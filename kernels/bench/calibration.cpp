@@ -11,6 +11,9 @@
 #include <memory>
 
 #include "../cpu/simd.hpp"
+#include "bench_data.hpp"
+#include "flopwise/kernels/cuda/calibration.hpp"
+#include "flopwise/kernels/cuda/device.hpp"
 
 namespace flopwise::kernels::bench {
 namespace {
@@ -120,8 +123,40 @@ Case bandwidth_case() {
     return c;
 }
 
+// The GPU's ceilings: FMA chains on every multiprocessor, and a read of 1 GiB (many times its L2).
+Case cuda_fma_peak_case() {
+    Case c{kCudaFmaPeakName, false, 0.0, 0.0, nullptr};
+    c.on_device = true;
+    auto sink = std::make_shared<cuda::DeviceBuffer>(sizeof(float));
+    c.flops = static_cast<double>(cuda::fma_peak(sink->as<float>()));  // one untimed call tells the count
+    c.prepare = [sink](Isa) -> std::function<void()> { return [sink] { cuda::fma_peak(sink->as<float>()); }; };
+    return c;
+}
+
+Case cuda_bandwidth_case() {
+    constexpr int64_t kFloats = int64_t{1} << 28;
+    Case c{kCudaBandwidthName, false, 0.0, 4.0 * static_cast<double>(kFloats), nullptr};
+    c.on_device = true;
+    c.prepare = [](Isa) -> std::function<void()> {
+        auto data = std::make_shared<cuda::DeviceBuffer>(static_cast<size_t>(kFloats) * sizeof(float));
+        const std::vector<float> chunk = random_values(size_t{1} << 20, 3, 0.0f, 1.0f);
+        for (size_t offset = 0; offset < data->size(); offset += chunk.size() * sizeof(float))
+            data->upload(chunk.data(), chunk.size() * sizeof(float), offset);
+        auto sink = std::make_shared<cuda::DeviceBuffer>(sizeof(float));
+        return [data, sink] { cuda::stream_read(data->as<float>(), kFloats, sink->as<float>()); };
+    };
+    return c;
+}
+
 }  // namespace
 
-std::vector<Case> calibration_cases() { return {fma_peak_case(), bandwidth_case()}; }
+std::vector<Case> calibration_cases(bool gpu) {
+    std::vector<Case> cases = {fma_peak_case(), bandwidth_case()};
+    if (gpu) {
+        cases.push_back(cuda_fma_peak_case());
+        cases.push_back(cuda_bandwidth_case());
+    }
+    return cases;
+}
 
 }  // namespace flopwise::kernels::bench

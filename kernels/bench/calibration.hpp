@@ -11,6 +11,9 @@ namespace flopwise::kernels::bench {
 // caches on every thread ("calibration/memory_bandwidth").
 inline constexpr const char* kFmaPeakName = "calibration/fma_peak";
 inline constexpr const char* kBandwidthName = "calibration/memory_bandwidth";
-std::vector<Case> calibration_cases();
+inline constexpr const char* kCudaFmaPeakName = "calibration/cuda_fma_peak";
+inline constexpr const char* kCudaBandwidthName = "calibration/cuda_memory_bandwidth";
+// The CPU's ceilings, and the GPU's too when `gpu` is set (some selected case runs on the GPU).
+std::vector<Case> calibration_cases(bool gpu);
 
 }  // namespace flopwise::kernels::bench

@@ -63,9 +63,15 @@ std::string valgrind_version() {
     return version;
 }
 
+// valgrind runs CPU code only: the GPU cases are never counted.
+std::vector<Case> cpu_cases(Options options) {
+    options.gpu = false;
+    return select_cases(options);
+}
+
 void count_cases(const Options& options, int calls_per_case) {
     const Slowdown slowdown = slowdown_from_environment();
-    for (const Case& c : select_cases(options)) {
+    for (const Case& c : cpu_cases(options)) {
         const std::function<void()> call = c.prepare(options.isa);
         call();  // warm-up outside the count: lazy initialisation, first-touch allocations
         const double extra = slowdown_for(slowdown, c.name);
@@ -90,7 +96,7 @@ void count_instructions_child(const Options& options, int calls_per_case) {
 
 void count_instructions(const Options& options, int calls_per_case, const std::vector<Isa>& isas) {
     if (calls_per_case < 1) throw Error("--calls must be at least 1");
-    const std::vector<Case> cases = select_cases(options);  // reports a bad filter before valgrind starts
+    const std::vector<Case> cases = cpu_cases(options);  // reports a bad filter before valgrind starts
     const std::string valgrind = valgrind_version();
     const fs::path dir = fs::temp_directory_path() / ("flopwise-callgrind-" + std::to_string(getpid()));
     fs::remove_all(dir);

@@ -10,15 +10,20 @@
 #include "calibration.hpp"
 #include "flopwise/error.hpp"
 #include "flopwise/kernels/bench.hpp"
+#include "flopwise/kernels/cuda/device.hpp"
 #include "harness.hpp"
 
 namespace flopwise::kernels::bench {
 namespace {
 
-// The ceilings measured so far in this run (best rate seen), for the kernels' roofline fractions.
-struct Ceilings {
+// The ceilings measured so far in this run (best rate seen), for the kernels' roofline fractions:
+// the CPU's, and the GPU's for the cases that run there.
+struct Ceiling {
     double gflops = 0.0;
     double gbytes = 0.0;
+};
+struct Ceilings {
+    Ceiling cpu, gpu;
 };
 
 // The inputs of the case being measured, kept across its repetitions and Google Benchmark's
@@ -45,19 +50,30 @@ void measure(benchmark::State& state, const Measurement& m) {
         m.prepared->call();  // warm-up: caches, lazy initialisation, page faults
     }
     const std::function<void()>& call = m.prepared->call;
-    const auto start = std::chrono::steady_clock::now();
-    int64_t iteration = 0;
-    for (auto _ : state) {
+    const auto timed_call = [&](int64_t iteration) {
         call();
         if (m.slowdown > 0.0 && extra_call(iteration, m.slowdown)) call();
-        ++iteration;
+    };
+    double seconds = 0.0;
+    int64_t iteration = 0;
+    if (c.on_device) {
+        for (auto _ : state) {
+            const double elapsed = kernels::cuda::time_on_device([&] { timed_call(iteration); }, true);
+            state.SetIterationTime(elapsed);
+            seconds += elapsed;
+            ++iteration;
+        }
+    } else {
+        const auto start = std::chrono::steady_clock::now();
+        for (auto _ : state) timed_call(iteration++);
+        seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double calls = static_cast<double>(state.iterations());
-    if (seconds > 0.0 && c.name == kFmaPeakName)
-        m.ceilings->gflops = std::max(m.ceilings->gflops, c.flops * calls / seconds * 1e-9);
-    if (seconds > 0.0 && c.name == kBandwidthName)
-        m.ceilings->gbytes = std::max(m.ceilings->gbytes, c.bytes * calls / seconds * 1e-9);
+    Ceiling& ceiling = c.on_device ? m.ceilings->gpu : m.ceilings->cpu;
+    if (seconds > 0.0 && (c.name == kFmaPeakName || c.name == kCudaFmaPeakName))
+        ceiling.gflops = std::max(ceiling.gflops, c.flops * calls / seconds * 1e-9);
+    if (seconds > 0.0 && (c.name == kBandwidthName || c.name == kCudaBandwidthName))
+        ceiling.gbytes = std::max(ceiling.gbytes, c.bytes * calls / seconds * 1e-9);
 
     if (seconds <= 0.0) return;
     // Rates from the same clock readings as the loop's: plain values, so that the console shows
@@ -67,9 +83,8 @@ void measure(benchmark::State& state, const Measurement& m) {
     if (c.bytes > 0.0) state.counters["GB/s"] = gbytes;
     if (c.flops > 0.0 && c.bytes > 0.0) state.counters["intensity"] = c.flops / c.bytes;
     // Roofline: the attainable rate at this arithmetic intensity is min(peak, intensity * bandwidth).
-    if (c.flops > 0.0 && m.ceilings->gflops > 0.0 && m.ceilings->gbytes > 0.0) {
-        const double attainable =
-            c.bytes > 0.0 ? std::min(m.ceilings->gflops, c.flops / c.bytes * m.ceilings->gbytes) : m.ceilings->gflops;
+    if (c.flops > 0.0 && ceiling.gflops > 0.0 && ceiling.gbytes > 0.0) {
+        const double attainable = c.bytes > 0.0 ? std::min(ceiling.gflops, c.flops / c.bytes * ceiling.gbytes) : ceiling.gflops;
         state.counters["roofline"] = gflops / attainable;
     }
 }
@@ -87,7 +102,7 @@ std::regex compile_filter(const std::string& filter) {
 std::vector<Case> select_cases(const Options& options) {
     const std::regex filter = compile_filter(options.filter);
     std::vector<Case> selected;
-    for (Case& c : all_cases()) {
+    for (Case& c : all_cases(options.gpu)) {
         if (c.large && !options.large) continue;
         if (!options.filter.empty() && !std::regex_search(c.name, filter)) continue;
         selected.push_back(std::move(c));
@@ -107,15 +122,18 @@ int run_timed(const Options& options) {
     const Slowdown slowdown = slowdown_from_environment();
 
     static std::vector<Case> cases;  // Google Benchmark keeps pointers to the registrations
-    cases = calibration_cases();
-    for (Case& c : select_cases(options)) cases.push_back(std::move(c));
+    std::vector<Case> selected = select_cases(options);
+    const bool gpu = std::any_of(selected.begin(), selected.end(), [](const Case& c) { return c.on_device; });
+    cases = calibration_cases(gpu);
+    for (Case& c : selected) cases.push_back(std::move(c));
     static Prepared prepared;
     static Ceilings ceilings;
     for (const Case& c : cases) {
         const Measurement m{&c, options.isa, slowdown_for(slowdown, c.name), &prepared, &ceilings};
-        benchmark::RegisterBenchmark(c.name.c_str(), [m](benchmark::State& state) { measure(state, m); })
-            ->UseRealTime()
-            ->Unit(benchmark::kMicrosecond);
+        auto* registered = benchmark::RegisterBenchmark(c.name.c_str(), [m](benchmark::State& state) { measure(state, m); });
+        registered->Unit(benchmark::kMicrosecond);
+        if (c.on_device) registered->UseManualTime();
+        else registered->UseRealTime();
     }
 
     // Repetitions and minimum time as global flags, not per registration: Google Benchmark would

@@ -313,6 +313,10 @@ uint64_t attention(const AttentionShape& shape, const float* q, int64_t ldq, con
         for (size_t i = r.begin(); i < r.end(); ++i) attend(call, tiles[i]);
     });
 
+    return attention_flops(shape, q_pos, n_query);
+}
+
+uint64_t attention_flops(const AttentionShape& shape, const int32_t* q_pos, int64_t n_query) {
     uint64_t visible = 0;
     for (int64_t i = 0; i < n_query; ++i)
         visible += static_cast<uint64_t>(q_pos[i] + 1 - first_visible_key(q_pos[i], shape.window));

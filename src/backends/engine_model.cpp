@@ -59,6 +59,7 @@ EngineModel::EngineModel(const std::string& spec, const ModelOptions& options) {
     engine_options.batch_tokens = options.batch_tokens;
     engine_options.max_context = options.max_context;
     engine_options.int8_activations = options.int8_activations;
+    engine_options.device = options.device;
     engine_ = Engine::load(spec, engine_options);
     const ModelConfig& c = engine_->config();
     identity_.backend = "engine";
@@ -77,6 +78,7 @@ EngineModel::EngineModel(const std::string& spec, const ModelOptions& options) {
                          {"dominant_weight_type", dominant_weight_type(engine_->file())}};
     // Other numerics give other answers: part of the identity (and so of the cache key) when used.
     if (options.int8_activations) identity_.details["activations"] = "int8";
+    if (options.device != ComputeDevice::cpu) identity_.details["device"] = std::string(name(options.device));
 }
 
 std::vector<LoglikelihoodResult> EngineModel::loglikelihood(std::span<const LoglikelihoodRequest> requests) {

@@ -98,7 +98,7 @@ int run(Args& args) {
 
 const CommandRegistration registration(
     {"bench",
-     "engine --model M [--prompt-tokens 512] [--gen-tokens 128] [--repetitions 3] [--threads T] [--int8-activations] [--json F]\n"
+     "engine --model M [--prompt-tokens 512] [--gen-tokens 128] [--repetitions 3] [--threads T] [--int8-activations] [--device cpu|cuda] [--json F]\n"
      "               kernels [--filter RE] [--json F] [--repetitions 5] [--isa P] [--large] [--list] [--instructions]\n"
      "               report [--models 100] [--tasks 20] [--repetitions 5] [--output F]\n"
      "               client [--url BASE_URL] [--concurrency 64] [--requests N] [--json F]",

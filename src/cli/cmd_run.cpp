@@ -174,6 +174,10 @@ int run(Args& args) {
     if (!batch_size && !is_local_model_spec(spec)) options.batch_size = std::max<size_t>(options.batch_size, 4 * static_cast<size_t>(remote.max_concurrency));
     if (engine.threads > 0) note("threads", std::optional(engine.threads));
     if (engine.int8_activations) info.command.push_back("--int8-activations");
+    if (engine.device != ComputeDevice::cpu) {
+        info.command.push_back("--device");
+        info.command.push_back(std::string(name(engine.device)));
+    }
 
     info.limit = plan_options.limit;
     info.num_fewshot = plan_options.num_fewshot;
@@ -185,6 +189,7 @@ int run(Args& args) {
     model_options.threads = engine.threads;
     model_options.batch_tokens = engine.batch_tokens;
     model_options.int8_activations = engine.int8_activations;
+    model_options.device = engine.device;
     model_options.max_context = engine.max_context;
     model_options.remote = remote;
 
@@ -236,7 +241,7 @@ int run(Args& args) {
 
 const CommandRegistration registration(
     {"run",
-     "--model M --tasks T1,T2:K,SUITE [--num-fewshot K] [--limit N] [--seed S] [--threads T] [--int8-activations] [--output DIR] [--data-dir D] [--cache F | "
+     "--model M --tasks T1,T2:K,SUITE [--num-fewshot K] [--limit N] [--seed S] [--threads T] [--int8-activations] [--device cpu|cuda] [--output DIR] [--data-dir D] [--cache F | "
      "--no-cache] [--batch-size N] [--bootstrap-iters B] [--progress auto|bar|lines|none] [--suites-dir D] [--datasets-dir D] [--mpi] "
      "[remote models: --base-url URL --api-key-env VAR --request-timeout S --max-concurrency N --rpm N --tpm N --max-retries N "
      "--retry-delay S --system-prompt TEXT --chat-fewshot turns|flat --card NAME --prices FILE]",

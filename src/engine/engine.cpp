@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <map>
 
+#include "cuda_transformer.hpp"
 #include "engine_impl.hpp"
 #include "flopwise/error.hpp"
 
@@ -31,7 +32,12 @@ std::unique_ptr<Engine> Engine::load(const std::string& spec, const Options& opt
                                          " tokens but the embedding table only " + std::to_string(impl->config.n_vocab)));
     impl->max_context = options.max_context > 0 ? std::min(options.max_context, impl->config.context_length)
                                                 : impl->config.context_length;
-    impl->transformer = std::make_unique<engine::Transformer>(impl->config, impl->weights, options.int8_activations);
+    if (options.device == ComputeDevice::cuda) {
+        if (options.int8_activations) throw Error("--int8-activations is a CPU kernel path; it does not run with --device cuda");
+        impl->transformer = std::make_unique<engine::CudaTransformer>(impl->config, impl->weights);
+    } else {
+        impl->transformer = std::make_unique<engine::Transformer>(impl->config, impl->weights, options.int8_activations);
+    }
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 

@@ -15,7 +15,7 @@ struct Engine::Impl {
     ModelConfig config;
     engine::ModelWeights weights;
     std::unique_ptr<Tokenizer> tokenizer;
-    std::unique_ptr<engine::Transformer> transformer;
+    std::unique_ptr<engine::ForwardPass> transformer;
     std::optional<tbb::global_control> thread_limit;
     Options options;
     int32_t max_context = 0;

@@ -26,6 +26,7 @@ void KvSequence::extend(int32_t n) {
 
 void KvSequence::assign_prefix(const KvSequence& other, int32_t n) {
     length_ = 0;
+    if (mirror_) mirror_->length = 0;  // its rows were another sequence's
     reserve_more(n);
     const size_t count = static_cast<size_t>(n) * static_cast<size_t>(row_size_);
     for (size_t layer = 0; layer < keys_.size(); ++layer) {

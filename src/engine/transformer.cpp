@@ -30,23 +30,6 @@ void add_bias(float* y, int64_t rows, int64_t n, const std::vector<float>& bias)
         for (int64_t i = 0; i < n; ++i) y[r * n + i] += bias[static_cast<size_t>(i)];
 }
 
-// The k largest logits of a row as log-probs, largest first, ties broken by the lower token id
-// so that the list does not depend on anything but the row.
-TopLogprobs top_logprobs(const float* row, int64_t vocab, double log_sum_exp, int32_t k) {
-    const int64_t keep = std::min<int64_t>(k, vocab);
-    auto better = [row](TokenId a, TokenId b) { return row[a] > row[b] || (row[a] == row[b] && a < b); };
-    std::vector<TokenId> best;
-    best.reserve(static_cast<size_t>(keep) + 1);
-    for (TokenId v = 0; v < vocab; ++v) {
-        if (static_cast<int64_t>(best.size()) == keep && !better(v, best.back())) continue;
-        best.insert(std::upper_bound(best.begin(), best.end(), v, better), v);
-        if (static_cast<int64_t>(best.size()) > keep) best.pop_back();
-    }
-    TopLogprobs out;
-    for (TokenId id : best) out.push_back({id, static_cast<double>(row[id]) - log_sum_exp});
-    return out;
-}
-
 }  // namespace
 
 Transformer::Transformer(const ModelConfig& config, const ModelWeights& weights, bool int8_activations)
@@ -59,18 +42,6 @@ uint64_t Transformer::linear(std::span<const kernels::MatmulOutput> outputs, con
         flops += kernels::has_int8_activation_product(o.w.type) ? kernels::matmul_int8_activations(o.w, x, ldx, rows, o.y, o.ldy)
                                                               : kernels::matmul(o.w, x, ldx, rows, o.y, o.ldy);
     return flops;
-}
-
-void Transformer::embed(std::span<const TokenId> tokens, int64_t rows) {
-    const int64_t d = config_.n_embd;
-    const auto& table = weights_.token_embedding;
-    for_rows(rows, [&](int64_t r) {
-        const TokenId id = tokens[static_cast<size_t>(r)];
-        float* out = x_.data() + r * d;
-        kernels::dequantize_row(table.type, static_cast<const uint8_t*>(table.data) + static_cast<uint64_t>(id) * table.row_stride, out, d);
-        if (config_.embedding_scale != 1.0f)
-            for (int64_t i = 0; i < d; ++i) out[i] *= config_.embedding_scale;
-    });
 }
 
 std::vector<LogitResult> Transformer::forward(std::span<const BatchSegment> segments, std::span<const LogitQuery> queries,
@@ -91,38 +62,10 @@ std::vector<LogitResult> Transformer::forward(std::span<const BatchSegment> segm
     grow(rope_global_, rows * c.rope_dims);
     grow(rope_local_, rows * c.rope_dims);
 
-    auto check_token = [&](TokenId id) {
-        if (id < 0 || id >= c.n_vocab)
-            throw Error("token id " + std::to_string(id) + " is outside the vocabulary (" + std::to_string(c.n_vocab) + " tokens)");
-    };
-    for (const auto& s : segments)
-        for (TokenId id : s.tokens) check_token(id);
-    for (const auto& query : queries) {
-        if (query.row < 0 || query.row >= rows) throw Error("logit row " + std::to_string(query.row) + " is outside the batch");
-        for (TokenId id : query.targets) check_token(id);
-    }
-
-    std::vector<TokenId> tokens;
-    std::vector<int32_t> positions;
-    tokens.reserve(static_cast<size_t>(rows));
-    positions.reserve(static_cast<size_t>(rows));
-    for (const auto& s : segments) {
-        const int32_t start = s.sequence->length();
-        for (size_t i = 0; i < s.tokens.size(); ++i) {
-            tokens.push_back(s.tokens[i]);
-            positions.push_back(start + static_cast<int32_t>(i));
-        }
-    }
-    embed(tokens, rows);
-
-    const bool has_local = std::any_of(c.layer_window.begin(), c.layer_window.end(), [](int32_t w) { return w > 0; });
-    const float* factors = weights_.rope_factors.empty() ? nullptr : weights_.rope_factors.data();
-    for_rows(rows, [&](int64_t r) {
-        const int64_t pos = positions[static_cast<size_t>(r)];
-        kernels::rope_angles(pos, c.rope_dims, c.rope_freq_base, c.rope_freq_scale, factors, rope_global_.data() + r * c.rope_dims);
-        if (has_local)
-            kernels::rope_angles(pos, c.rope_dims, c.rope_freq_base_local, 1.0, nullptr, rope_local_.data() + r * c.rope_dims);
-    });
+    const BatchLayout layout = lay_out_batch(c, segments, queries);
+    const std::vector<int32_t>& positions = layout.positions;
+    embed_tokens(c, weights_, layout.tokens, x_.data());
+    rope_tables(c, weights_, positions, rope_global_.data(), rope_local_.data());
 
     for (const auto& s : segments) s.sequence->extend(static_cast<int32_t>(s.tokens.size()));
     for (int32_t layer = 0; layer < c.n_layer; ++layer) {
@@ -225,19 +168,8 @@ std::vector<LogitResult> Transformer::logits(std::span<const LogitQuery> queries
         const kernels::MatmulOutput head[] = {{weights_.output, logits_.data(), vocab}};
         flops.lm_head += linear(head, normed_.data(), d, n);
         tbb::parallel_for(int64_t{0}, n, [&](int64_t i) {
-            const LogitQuery& query = queries[first + static_cast<size_t>(i)];
-            LogitResult& out = results[first + static_cast<size_t>(i)];
-            float* row = logits_.data() + i * vocab;
-            if (c.final_logit_softcap > 0) {
-                const float cap = c.final_logit_softcap;
-                for (int64_t v = 0; v < vocab; ++v) row[v] = cap * std::tanh(row[v] / cap);
-            }
-            out.log_sum_exp = kernels::log_sum_exp(row, vocab);
-            out.argmax = static_cast<TokenId>(kernels::argmax(row, vocab));
-            for (TokenId target : query.targets)
-                out.target_logprobs.push_back(static_cast<double>(row[target]) - out.log_sum_exp);
-            if (query.keep_logits) out.logits.assign(row, row + vocab);
-            if (query.top_k > 0) out.top = top_logprobs(row, vocab, out.log_sum_exp, query.top_k);
+            const size_t q = first + static_cast<size_t>(i);
+            results[q] = finish_logits(c, queries[q], logits_.data() + i * vocab);
         });
     }
     return results;

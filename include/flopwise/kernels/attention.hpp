@@ -25,6 +25,10 @@ uint64_t attention(const AttentionShape& shape, const float* q, int64_t ldq, con
                    const float* k, const float* v, int64_t ldkv, int64_t n_key, float* out, int64_t ldo,
                    Isa isa = active_isa());
 
+// The FLOPs attention() counts for these queries: 4*head_dim*n_head per visible key (its score
+// and its share of the value sum), whatever the implementation.
+uint64_t attention_flops(const AttentionShape& shape, const int32_t* q_pos, int64_t n_query);
+
 // Reference: a plain two-pass softmax in float64.
 void attention_reference(const AttentionShape& shape, const float* q, int64_t ldq, const int32_t* q_pos,
                          int64_t n_query, const float* k, const float* v, int64_t ldkv, int64_t n_key, double* out,

@@ -16,10 +16,14 @@ struct Case {
     double bytes = 0.0;  // per call: compulsory memory traffic, every input read and output written once
     // Allocates and fills the inputs (not measured) and returns the call to measure, on `isa`.
     std::function<std::function<void()>(Isa isa)> prepare;
+    // A GPU kernel (kernels/cuda): each call is timed with device events after the L2 cache has
+    // been flushed, and its roofline is the GPU's, from the GPU calibration kernels.
+    bool on_device = false;
 };
 
-// Every case, in the order kernels/bench/registry.cpp lists the kernel families.
-std::vector<Case> all_cases();
+// Every case, in the order kernels/bench/registry.cpp lists the kernel families; the GPU ones only
+// when `gpu` is set and a GPU is usable.
+std::vector<Case> all_cases(bool gpu);
 
 struct Options {
     std::string filter;       // ECMAScript regular expression searched in case names; empty selects all
@@ -29,6 +33,7 @@ struct Options {
     Isa isa = Isa::scalar;    // path the kernels take (the CLI's default is active_isa())
     int threads = 0;          // 0: every core
     std::string json_path;    // Google Benchmark JSON output; empty for none
+    bool gpu = true;          // also the GPU kernels' cases, when a GPU is usable
 };
 
 std::vector<Case> select_cases(const Options& options);
