@@ -63,9 +63,10 @@ int bench_engine(Args& args) {
     }
     const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
     const char* activations = options.int8_activations ? "int8" : "float32";
-    std::printf("model: %s (%s)  isa: %s  activations: %s  threads: %d  repetitions: %d\n", engine->config().name.c_str(),
-                engine->config().architecture_name.c_str(), std::string(kernels::name(kernels::active_isa())).c_str(), activations,
-                threads, repetitions);
+    const std::string device(name(options.device));
+    std::printf("model: %s (%s)  device: %s  isa: %s  activations: %s  threads: %d  repetitions: %d\n", engine->config().name.c_str(),
+                engine->config().architecture_name.c_str(), device.c_str(), std::string(kernels::name(kernels::active_isa())).c_str(),
+                activations, threads, repetitions);
     std::printf("  pp%-5d %9.2f tokens/s  %8.2f GFLOP/s\n", prompt_tokens, median(prefill_rates), median(prefill_gflops));
     std::printf("  tg%-5d %9.2f tokens/s  %8.2f GFLOP/s\n", gen_tokens, median(decode_rates), median(decode_gflops));
     if (json_path) {
@@ -73,6 +74,7 @@ int bench_engine(Args& args) {
                               {"architecture", engine->config().architecture_name},
                               {"isa", kernels::name(kernels::active_isa())},
                               {"activations", activations},
+                              {"device", device},
                               {"threads", threads},
                               {"prompt_tokens", prompt_tokens},
                               {"gen_tokens", gen_tokens},
