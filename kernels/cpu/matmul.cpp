@@ -12,6 +12,7 @@
 #include "isa_support.hpp"
 #include "quant_blocks.hpp"
 #include "row_decoder.hpp"
+#include "row_tiles.hpp"
 #include "simd.hpp"
 
 // Batch-invariant matrix product. Every output y[t][r] is computed by one vector accumulator that
@@ -216,9 +217,7 @@ void fused_tile(const MatmulCall& c, const uint8_t* const* rows, const uint8_t* 
     const int64_t blocks = c.w.cols / Reader::elements;
     constexpr int64_t tile_bytes_per_block = int64_t{NR} * Reader::bytes;
     for (int64_t b = 0; b < blocks; ++b) {
-        if (ahead != nullptr)
-            for (int64_t line = 0; line < tile_bytes_per_block; line += 64)
-                _mm_prefetch(reinterpret_cast<const char*>(ahead + b * tile_bytes_per_block + line), _MM_HINT_T0);
+        prefetch_block(ahead, b, tile_bytes_per_block);
 #pragma GCC unroll 8
         for (int r = 0; r < NR; ++r) readers[r].load(rows[r] + b * Reader::bytes);
         const float* x = c.x + b * Reader::elements;
@@ -248,16 +247,9 @@ void fused_tile(const MatmulCall& c, const uint8_t* const* rows, const uint8_t* 
 template <class S, class Reader, int NT>
 void fused_rows(const MatmulCall& c, int64_t row0, int64_t n_rows) {
     constexpr int NR = NT == 1 ? 8 : NT == 2 ? 4 : 3;
-    const auto* base = static_cast<const uint8_t*>(c.w.data);
-    const uint8_t* rows[NR];
     for (int64_t r = row0; r < row0 + n_rows; r += NR) {
-        const int valid = static_cast<int>(std::min<int64_t>(NR, row0 + n_rows - r));
-        // Rows past the end of a ragged tile repeat its first row; their results are discarded.
-        for (int i = 0; i < NR; ++i) rows[i] = base + static_cast<uint64_t>(i < valid ? r + i : r) * c.w.row_stride;
-        // Prefetching assumes the next tile's rows follow these ones without gaps, as GGUF stores them.
-        const bool next_tile_whole = r + 2 * NR <= c.w.rows && c.w.row_stride * Reader::elements == Reader::bytes * uint64_t(c.w.cols);
-        const uint8_t* ahead = next_tile_whole ? base + static_cast<uint64_t>(r + NR) * c.w.row_stride : nullptr;
-        fused_tile<S, Reader, NT, NR>(c, rows, ahead, c.y + r, valid);
+        const RowTile<NR> tile = row_tile<NR>(c.w, r, row0 + n_rows);
+        fused_tile<S, Reader, NT, NR>(c, tile.rows, tile.ahead, c.y + r, tile.valid);
     }
 }
 

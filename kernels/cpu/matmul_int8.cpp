@@ -14,6 +14,7 @@
 #include "flopwise/error.hpp"
 #include "isa_support.hpp"
 #include "quant_blocks.hpp"
+#include "row_tiles.hpp"
 
 // Layout of a block's integer product, shared by every path: lane j (of 8) holds the exact int32
 // sum over elements 4j .. 4j+3, which is what the byte dot-product instructions leave in their
@@ -143,9 +144,7 @@ FLOPWISE_AVX2 inline void tile_avx2(const Int8Call& c, const uint8_t* const* row
         for (int j = 0; j < NR; ++j) acc[i][j] = _mm256_setzero_ps();
     const int64_t tile_bytes_per_block = NR * static_cast<int64_t>(c.block_bytes);
     for (int64_t b = 0; b < c.a.blocks; ++b) {
-        if (ahead != nullptr)
-            for (int64_t line = 0; line < tile_bytes_per_block; line += 64)
-                _mm_prefetch(reinterpret_cast<const char*>(ahead + b * tile_bytes_per_block + line), _MM_HINT_T0);
+        prefetch_block(ahead, b, tile_bytes_per_block);
         __m256i x[NT];
         __m256 x_scale[NT];
 #pragma GCC unroll 4
@@ -177,15 +176,9 @@ FLOPWISE_AVX2 inline void tile_avx2(const Int8Call& c, const uint8_t* const* row
 
 template <int NR, int NT>
 FLOPWISE_AVX2 inline void row_tiles_avx2(const Int8Call& c, int64_t row0, int64_t row1, int64_t t) {
-    const auto* base = static_cast<const uint8_t*>(c.w.data);
-    const uint8_t* rows[NR];
     for (int64_t r = row0; r < row1; r += NR) {
-        const int valid = static_cast<int>(std::min<int64_t>(NR, row1 - r));
-        for (int j = 0; j < NR; ++j) rows[j] = base + static_cast<uint64_t>(j < valid ? r + j : r) * c.w.row_stride;
-        // Prefetching assumes the next tile's rows follow these ones without gaps, as GGUF stores them.
-        const bool next_tile_whole = r + 2 * NR <= c.w.rows && c.w.row_stride == row_bytes(c.w.type, static_cast<uint64_t>(c.w.cols));
-        const uint8_t* ahead = next_tile_whole ? base + static_cast<uint64_t>(r + NR) * c.w.row_stride : nullptr;
-        tile_avx2<NR, NT>(c, rows, ahead, r, valid, t);
+        const RowTile<NR> tile = row_tile<NR>(c.w, r, row1);
+        tile_avx2<NR, NT>(c, tile.rows, tile.ahead, r, tile.valid, t);
     }
 }
 
