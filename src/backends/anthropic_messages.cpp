@@ -52,7 +52,7 @@ protected:
             }
         }
         g.finish_reason = body.contains("stop_reason") && body["stop_reason"].is_string() ? body["stop_reason"].get<std::string>() : "";
-        const auto& usage = body.contains("usage") ? body["usage"] : nlohmann::json();
+        const nlohmann::json& usage = usage_of(body);
         g.prompt_tokens = reported_tokens(usage, "input_tokens");
         g.output_tokens = reported_tokens(usage, "output_tokens");
         if (usage.is_object() && usage.contains("output_tokens_details"))

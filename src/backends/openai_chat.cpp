@@ -34,7 +34,7 @@ protected:
         Generation g;
         g.text = content.is_string() ? content.get<std::string>() : "";
         g.finish_reason = choice.contains("finish_reason") && choice["finish_reason"].is_string() ? choice["finish_reason"].get<std::string>() : "";
-        const auto& usage = body.contains("usage") ? body["usage"] : nlohmann::json();
+        const nlohmann::json& usage = usage_of(body);
         g.prompt_tokens = reported_tokens(usage, "prompt_tokens");
         g.output_tokens = reported_tokens(usage, "completion_tokens");
         if (usage.is_object() && usage.contains("completion_tokens_details"))

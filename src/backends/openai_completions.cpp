@@ -84,7 +84,7 @@ public:
                 result.greedy = result.greedy && most_likely(p.top[t], r.context) == p.tokens[t];
             }
             if (result.continuation_tokens == 0) throw unscored("no prompt token covers the continuation " + quote_start(r.continuation), r.context);
-            const int64_t prompt_tokens = reported_tokens(body.contains("usage") ? body["usage"] : nlohmann::json(), "prompt_tokens");
+            const int64_t prompt_tokens = reported_tokens(usage_of(body), "prompt_tokens");
             result.usage = prompt_only_usage(prompt_tokens >= 0 ? prompt_tokens : static_cast<int64_t>(p.tokens.size()));
             return static_cast<double>(result.usage.prompt_tokens);
         });
@@ -116,7 +116,7 @@ public:
             }
             if (unscored_tokens > 1 || result.tokens == 0)
                 throw unscored(std::to_string(unscored_tokens) + " of the text's tokens have no log-probability", requests[i].text);
-            const int64_t prompt_tokens = reported_tokens(body.contains("usage") ? body["usage"] : nlohmann::json(), "prompt_tokens");
+            const int64_t prompt_tokens = reported_tokens(usage_of(body), "prompt_tokens");
             result.usage = prompt_only_usage(prompt_tokens >= 0 ? prompt_tokens : static_cast<int64_t>(p.tokens.size()));
             return static_cast<double>(result.usage.prompt_tokens);
         });
@@ -138,8 +138,8 @@ protected:
         Generation g;
         g.text = choice["text"].get<std::string>();
         g.finish_reason = choice.value("finish_reason", nlohmann::json()).is_string() ? choice["finish_reason"].get<std::string>() : "";
-        g.prompt_tokens = reported_tokens(body.contains("usage") ? body["usage"] : nlohmann::json(), "prompt_tokens");
-        g.output_tokens = reported_tokens(body.contains("usage") ? body["usage"] : nlohmann::json(), "completion_tokens");
+        g.prompt_tokens = reported_tokens(usage_of(body), "prompt_tokens");
+        g.output_tokens = reported_tokens(usage_of(body), "completion_tokens");
         return g;
     }
 

@@ -48,7 +48,7 @@ protected:
             const std::string reason = body["incomplete_details"]["reason"].get<std::string>();
             g.finish_reason = reason == "max_output_tokens" ? "length" : "incomplete: " + reason;
         }
-        const auto& usage = body.contains("usage") ? body["usage"] : nlohmann::json();
+        const nlohmann::json& usage = usage_of(body);
         g.prompt_tokens = reported_tokens(usage, "input_tokens");
         g.output_tokens = reported_tokens(usage, "output_tokens");
         if (usage.is_object() && usage.contains("output_tokens_details"))

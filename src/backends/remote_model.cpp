@@ -27,6 +27,11 @@ remote::ClientOptions client_options(const RemoteOptions& o) {
 
 }  // namespace
 
+const nlohmann::json& usage_of(const nlohmann::json& body) {
+    static const nlohmann::json none;
+    return body.is_object() && body.contains("usage") ? body["usage"] : none;
+}
+
 int64_t reported_tokens(const nlohmann::json& usage, const char* field) {
     return usage.is_object() && usage.contains(field) && usage[field].is_number_integer() ? usage[field].get<int64_t>() : -1;
 }

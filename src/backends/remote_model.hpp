@@ -21,6 +21,8 @@ public:
     using Error::Error;
 };
 
+// A response body's usage object (a null value when it has none).
+const nlohmann::json& usage_of(const nlohmann::json& body);
 // A token count the server reported in a usage object (`usage.prompt_tokens`, ...); -1 when it is
 // missing or not an integer.
 int64_t reported_tokens(const nlohmann::json& usage, const char* field);
