@@ -37,6 +37,17 @@ TEST(Cli, ReportsMissingAndCorruptModelFiles) {
     expect_error("generate --model " + vocab + " --prompt hi", vocab);
 }
 
+// --device names cpu or cuda; cuda without a usable GPU says why (with a GPU this part runs the
+// engine tests of tests/unit/engine/cuda_engine_test.cpp instead).
+TEST(Cli, DeviceFlag) {
+    const std::string model = test::model_path("smollm2-135m");
+    expect_error("generate --model " + model + " --prompt hi --device gpu", "--device 'gpu': expected cpu or cuda");
+    const test::CommandOutcome outcome = test::run_flopwise("generate --model " + model + " --prompt hi --max-tokens 1 --device cuda");
+    if (outcome.exit_code == 0) GTEST_SKIP() << "a GPU is present";
+    EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+    EXPECT_NE(outcome.output.find("--device cuda needs a CUDA device: "), std::string::npos) << outcome.output;
+}
+
 TEST(Cli, TokenizesWithAVocabularyOnlyFile) {
     const std::string vocab = test::shared_dir() + "/tokenizer-vectors/ggml-vocab-gpt-2.gguf";
     const test::CommandOutcome outcome = test::run_flopwise("tokenize --model " + vocab + " --text 'Hello world' --no-bos");
