@@ -1,6 +1,7 @@
 #include "flopwise/kernels/cuda/matmul.hpp"
 
 #include <cublas_v2.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <string>
@@ -68,14 +69,35 @@ void validate(const WeightView& w, const char* what) {
     throw Error(std::string(what) + ": no CUDA decoder for " + std::string(name(type)) + " weights");
 }
 
-cublasHandle_t cublas() {
-    static cublasHandle_t handle = [] {
-        cublasHandle_t h = nullptr;
-        if (cublasCreate(&h) != CUBLAS_STATUS_SUCCESS) throw Error("cuBLAS: cublasCreate failed");
-        cublasSetMathMode(h, CUBLAS_DEFAULT_MATH);
-        return h;
+// cuBLAS is opened on first use, not linked: only the benchmarks' reference line needs it, and
+// loading it costs every flopwise process a fraction of a second and hundreds of megabytes.
+struct Cublas {
+    decltype(&cublasCreate_v2) create = nullptr;
+    decltype(&cublasSetMathMode) set_math_mode = nullptr;
+    decltype(&cublasSgemm_v2) sgemm = nullptr;
+    decltype(&cublasGetStatusString) status_string = nullptr;
+    cublasHandle_t handle = nullptr;
+};
+
+const Cublas& cublas() {
+    static const Cublas api = [] {
+        void* library = dlopen(FLOPWISE_CUBLAS_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+        if (library == nullptr) throw Error(std::string("cuBLAS cannot be loaded: ") + dlerror());
+        Cublas c;
+        const auto symbol = [library](const char* name) {
+            void* address = dlsym(library, name);
+            if (address == nullptr) throw Error(std::string("cuBLAS (" FLOPWISE_CUBLAS_LIBRARY ") has no ") + name);
+            return address;
+        };
+        c.create = reinterpret_cast<decltype(c.create)>(symbol("cublasCreate_v2"));
+        c.set_math_mode = reinterpret_cast<decltype(c.set_math_mode)>(symbol("cublasSetMathMode"));
+        c.sgemm = reinterpret_cast<decltype(c.sgemm)>(symbol("cublasSgemm_v2"));
+        c.status_string = reinterpret_cast<decltype(c.status_string)>(symbol("cublasGetStatusString"));
+        if (c.create(&c.handle) != CUBLAS_STATUS_SUCCESS) throw Error("cuBLAS: cublasCreate failed");
+        c.set_math_mode(c.handle, CUBLAS_DEFAULT_MATH);
+        return c;
     }();
-    return handle;
+    return api;
 }
 
 }  // namespace
@@ -113,10 +135,11 @@ uint64_t cublas_matmul(const float* w, int64_t rows, int64_t cols, const float* 
     if (tokens <= 0 || rows == 0) return 0;
     const float one = 1.0f, zero = 0.0f;
     // Column-major view: W^T is cols x rows (lda = cols); X is cols x tokens; Y = W X is rows x tokens.
+    const Cublas& api = cublas();
     const cublasStatus_t status =
-        cublasSgemm(cublas(), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(rows), static_cast<int>(tokens), static_cast<int>(cols),
-                    &one, w, static_cast<int>(cols), x, static_cast<int>(ldx), &zero, y, static_cast<int>(ldy));
-    if (status != CUBLAS_STATUS_SUCCESS) throw Error(std::string("cuBLAS SGEMM failed: ") + cublasGetStatusString(status));
+        api.sgemm(api.handle, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(rows), static_cast<int>(tokens), static_cast<int>(cols),
+                  &one, w, static_cast<int>(cols), x, static_cast<int>(ldx), &zero, y, static_cast<int>(ldy));
+    if (status != CUBLAS_STATUS_SUCCESS) throw Error(std::string("cuBLAS SGEMM failed: ") + api.status_string(status));
     return 2 * static_cast<uint64_t>(tokens) * static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols);
 }
 
