@@ -42,26 +42,6 @@ int64_t first_visible_key(int64_t position, int32_t window) {
 
 int64_t round_up(int64_t n, int64_t multiple) { return (n + multiple - 1) / multiple * multiple; }
 
-void validate(const AttentionShape& s, int64_t ldq, const int32_t* q_pos, int64_t n_query, int64_t ldkv, int64_t n_key,
-              int64_t ldo) {
-    const auto fail = [](const std::string& what) { throw Error("attention: " + what); };
-    if (s.n_head <= 0 || s.n_head_kv <= 0 || s.head_dim <= 0)
-        fail("n_head, n_head_kv and head_dim must be positive (got " + std::to_string(s.n_head) + ", " +
-             std::to_string(s.n_head_kv) + ", " + std::to_string(s.head_dim) + ")");
-    if (s.n_head % s.n_head_kv != 0)
-        fail("n_head " + std::to_string(s.n_head) + " is not a multiple of n_head_kv " + std::to_string(s.n_head_kv));
-    if (s.window < 0) fail("negative window " + std::to_string(s.window));
-    if (!(s.softcap >= 0.0f)) fail("softcap must be 0 (off) or positive");
-    const int64_t q_width = int64_t{s.n_head} * s.head_dim;
-    if (ldq < q_width || ldo < q_width || ldkv < int64_t{s.n_head_kv} * s.head_dim)
-        fail("row strides (ldq " + std::to_string(ldq) + ", ldkv " + std::to_string(ldkv) + ", ldo " +
-             std::to_string(ldo) + ") are shorter than the rows they hold");
-    if (n_query < 0 || n_key < 0) fail("negative query or key count");
-    for (int64_t i = 0; i < n_query; ++i)
-        if (q_pos[i] < 0 || q_pos[i] >= n_key)
-            fail("query " + std::to_string(i) + " is at position " + std::to_string(q_pos[i]) + ", outside the " +
-                 std::to_string(n_key) + " keys given");
-}
 
 // The online-softmax state of one (query, head): running maximum, running sum, unnormalised output.
 struct QueryState {
@@ -300,9 +280,30 @@ std::vector<Tile> make_tiles(const AttentionShape& s, int64_t n_query) {
 
 }  // namespace
 
+void check_attention_arguments(const AttentionShape& s, int64_t ldq, const int32_t* q_pos, int64_t n_query, int64_t ldkv, int64_t n_key,
+              int64_t ldo) {
+    const auto fail = [](const std::string& what) { throw Error("attention: " + what); };
+    if (s.n_head <= 0 || s.n_head_kv <= 0 || s.head_dim <= 0)
+        fail("n_head, n_head_kv and head_dim must be positive (got " + std::to_string(s.n_head) + ", " +
+             std::to_string(s.n_head_kv) + ", " + std::to_string(s.head_dim) + ")");
+    if (s.n_head % s.n_head_kv != 0)
+        fail("n_head " + std::to_string(s.n_head) + " is not a multiple of n_head_kv " + std::to_string(s.n_head_kv));
+    if (s.window < 0) fail("negative window " + std::to_string(s.window));
+    if (!(s.softcap >= 0.0f)) fail("softcap must be 0 (off) or positive");
+    const int64_t q_width = int64_t{s.n_head} * s.head_dim;
+    if (ldq < q_width || ldo < q_width || ldkv < int64_t{s.n_head_kv} * s.head_dim)
+        fail("row strides (ldq " + std::to_string(ldq) + ", ldkv " + std::to_string(ldkv) + ", ldo " +
+             std::to_string(ldo) + ") are shorter than the rows they hold");
+    if (n_query < 0 || n_key < 0) fail("negative query or key count");
+    for (int64_t i = 0; i < n_query; ++i)
+        if (q_pos[i] < 0 || q_pos[i] >= n_key)
+            fail("query " + std::to_string(i) + " is at position " + std::to_string(q_pos[i]) + ", outside the " +
+                 std::to_string(n_key) + " keys given");
+}
+
 uint64_t attention(const AttentionShape& shape, const float* q, int64_t ldq, const int32_t* q_pos, int64_t n_query,
                    const float* k, const float* v, int64_t ldkv, int64_t n_key, float* out, int64_t ldo, Isa isa) {
-    validate(shape, ldq, q_pos, n_query, ldkv, n_key, ldo);
+    check_attention_arguments(shape, ldq, q_pos, n_query, ldkv, n_key, ldo);
     require_supported(isa, "attention");
     const auto attend = isa == Isa::avx512 ? attend_tile_avx512
                         : isa == Isa::avx2 ? attend_tile_avx2
@@ -326,7 +327,7 @@ uint64_t attention_flops(const AttentionShape& shape, const int32_t* q_pos, int6
 void attention_reference(const AttentionShape& shape, const float* q, int64_t ldq, const int32_t* q_pos,
                          int64_t n_query, const float* k, const float* v, int64_t ldkv, int64_t n_key, double* out,
                          int64_t ldo) {
-    validate(shape, ldq, q_pos, n_query, ldkv, n_key, ldo);
+    check_attention_arguments(shape, ldq, q_pos, n_query, ldkv, n_key, ldo);
     const int64_t head_dim = shape.head_dim;
     const int32_t group = shape.n_head / shape.n_head_kv;
     std::vector<double> scores;

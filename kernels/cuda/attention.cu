@@ -88,17 +88,9 @@ __global__ void attention_kernel(AttentionShape s, const float* q, int64_t ldq, 
 uint64_t attention(const AttentionShape& shape, const float* q, int64_t ldq, const int32_t* q_pos, int64_t n_query,
                    const float* k, const float* v, int64_t ldkv, int64_t n_key, float* out, int64_t ldo,
                    const int32_t* host_q_pos) {
-    const auto fail = [](const std::string& what) { throw Error("CUDA attention: " + what); };
-    if (shape.n_head <= 0 || shape.n_head_kv <= 0 || shape.head_dim <= 0 || shape.n_head % shape.n_head_kv != 0)
-        fail("n_head must be a positive multiple of a positive n_head_kv, with a positive head_dim");
-    if (shape.head_dim > kMaxHeadDim) fail("head_dim " + std::to_string(shape.head_dim) + " is above the " + std::to_string(kMaxHeadDim) + " supported");
-    if (ldq < int64_t{shape.n_head} * shape.head_dim || ldo < int64_t{shape.n_head} * shape.head_dim ||
-        ldkv < int64_t{shape.n_head_kv} * shape.head_dim)
-        fail("row strides are shorter than the rows they hold");
-    for (int64_t i = 0; i < n_query; ++i)
-        if (host_q_pos[i] < 0 || host_q_pos[i] >= n_key)
-            fail("query " + std::to_string(i) + " is at position " + std::to_string(host_q_pos[i]) + ", outside the " +
-                 std::to_string(n_key) + " keys given");
+    check_attention_arguments(shape, ldq, host_q_pos, n_query, ldkv, n_key, ldo);
+    if (shape.head_dim > kMaxHeadDim)
+        throw Error("CUDA attention: head_dim " + std::to_string(shape.head_dim) + " is above the " + std::to_string(kMaxHeadDim) + " supported");
     if (n_query <= 0) return 0;
     attention_kernel<<<blocks_for(n_query * shape.n_head, kWarpsPerBlock), kWarpsPerBlock * kWarp>>>(shape, q, ldq, q_pos, n_query, k, v,
                                                                                                  ldkv, out, ldo);

@@ -25,6 +25,11 @@ uint64_t attention(const AttentionShape& shape, const float* q, int64_t ldq, con
                    const float* k, const float* v, int64_t ldkv, int64_t n_key, float* out, int64_t ldo,
                    Isa isa = active_isa());
 
+// Throws flopwise::Error naming what is wrong with a call's shape, strides or query positions
+// (q_pos in host memory), as every implementation checks before it computes.
+void check_attention_arguments(const AttentionShape& shape, int64_t ldq, const int32_t* q_pos, int64_t n_query, int64_t ldkv,
+                               int64_t n_key, int64_t ldo);
+
 // The FLOPs attention() counts for these queries: 4*head_dim*n_head per visible key (its score
 // and its share of the value sum), whatever the implementation.
 uint64_t attention_flops(const AttentionShape& shape, const int32_t* q_pos, int64_t n_query);
