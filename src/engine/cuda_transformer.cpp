@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <tbb/parallel_for.h>
-
 #include "flopwise/error.hpp"
 #include "flopwise/kernels/cuda/attention.hpp"
 #include "flopwise/kernels/cuda/elementwise.hpp"
@@ -200,26 +198,18 @@ void CudaTransformer::mlp_block(int32_t layer, int64_t rows, FlopCounts& flops) 
 std::vector<LogitResult> CudaTransformer::logits(std::span<const LogitQuery> queries, FlopCounts& flops) {
     const ModelConfig& c = config_;
     const int64_t d = c.n_embd, vocab = c.n_vocab;
-    // Groups of rows keep the logits that come back to the host small for large vocabularies.
-    constexpr int64_t kGroup = 64;
-    std::vector<LogitResult> results(queries.size());
-    const int64_t group_rows = std::min<int64_t>(kGroup, static_cast<int64_t>(queries.size()));
+    const int64_t group_rows = std::min<int64_t>(kLogitGroup, static_cast<int64_t>(queries.size()));
     reserve<float>(normed_, group_rows * d);
     reserve<float>(logits_, group_rows * vocab);
     host_logits_.resize(static_cast<size_t>(group_rows * vocab));
-    for (size_t first = 0; first < queries.size(); first += kGroup) {
-        const int64_t n = std::min<int64_t>(kGroup, static_cast<int64_t>(queries.size() - first));
+    return logits_in_groups(c, queries, [&](size_t first, int64_t n) {
         for (int64_t i = 0; i < n; ++i)
             cuda::rms_norm(x_.as<float>() + queries[first + static_cast<size_t>(i)].row * d, d, output_norm_,
                            normed_.as<float>() + i * d, d, 1, d, c.norm_eps);
         flops.lm_head += cuda::matmul(output_, normed_.as<float>(), d, n, logits_.as<float>(), vocab);
         logits_.download(host_logits_.data(), static_cast<size_t>(n * vocab) * sizeof(float));
-        tbb::parallel_for(int64_t{0}, n, [&](int64_t i) {
-            const size_t q = first + static_cast<size_t>(i);
-            results[q] = finish_logits(c, queries[q], host_logits_.data() + i * vocab);
-        });
-    }
-    return results;
+        return host_logits_.data();
+    });
 }
 
 }  // namespace flopwise::engine

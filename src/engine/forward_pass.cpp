@@ -93,4 +93,18 @@ LogitResult finish_logits(const ModelConfig& c, const LogitQuery& query, float* 
     return out;
 }
 
+std::vector<LogitResult> logits_in_groups(const ModelConfig& config, std::span<const LogitQuery> queries,
+                                          const std::function<float*(size_t first, int64_t n)>& head) {
+    std::vector<LogitResult> results(queries.size());
+    for (size_t first = 0; first < queries.size(); first += kLogitGroup) {
+        const int64_t n = std::min<int64_t>(kLogitGroup, static_cast<int64_t>(queries.size() - first));
+        float* logits = head(first, n);
+        tbb::parallel_for(int64_t{0}, n, [&](int64_t i) {
+            const size_t q = first + static_cast<size_t>(i);
+            results[q] = finish_logits(config, queries[q], logits + i * config.n_vocab);
+        });
+    }
+    return results;
+}
+
 }  // namespace flopwise::engine

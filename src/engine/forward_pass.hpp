@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -63,5 +64,13 @@ bool has_local_layers(const ModelConfig& config);
 
 // A query's result from its row of raw logits (soft-capped here, in place, when the model caps).
 LogitResult finish_logits(const ModelConfig& config, const LogitQuery& query, float* row);
+
+// The LM head runs over the queries in groups of at most kLogitGroup, so that the logits held at
+// once stay small for large vocabularies: head(first, n) computes the raw logits of queries
+// [first, first + n) and returns them in host memory, n rows of n_vocab, and each row is finished
+// (finish_logits) in parallel.
+inline constexpr int64_t kLogitGroup = 64;
+std::vector<LogitResult> logits_in_groups(const ModelConfig& config, std::span<const LogitQuery> queries,
+                                          const std::function<float*(size_t first, int64_t n)>& head);
 
 }  // namespace flopwise::engine

@@ -154,25 +154,17 @@ void Transformer::mlp_block(int32_t layer, int64_t rows, FlopCounts& flops) {
 std::vector<LogitResult> Transformer::logits(std::span<const LogitQuery> queries, FlopCounts& flops) {
     const ModelConfig& c = config_;
     const int64_t d = c.n_embd, vocab = c.n_vocab;
-    // The LM head runs in small groups of rows so the logit buffer stays small for large vocabularies.
-    constexpr int64_t kGroup = 64;
-    std::vector<LogitResult> results(queries.size());
-    const int64_t group_rows = std::min<int64_t>(kGroup, static_cast<int64_t>(queries.size()));
+    const int64_t group_rows = std::min<int64_t>(kLogitGroup, static_cast<int64_t>(queries.size()));
     grow(normed_, group_rows * d);
     grow(logits_, group_rows * vocab);
-    for (size_t first = 0; first < queries.size(); first += kGroup) {
-        const int64_t n = std::min<int64_t>(kGroup, static_cast<int64_t>(queries.size() - first));
+    return logits_in_groups(c, queries, [&](size_t first, int64_t n) {
         for (int64_t i = 0; i < n; ++i)
             kernels::rms_norm(x_.data() + queries[first + static_cast<size_t>(i)].row * d, weights_.output_norm.data(),
                               normed_.data() + i * d, d, c.norm_eps);
         const kernels::MatmulOutput head[] = {{weights_.output, logits_.data(), vocab}};
         flops.lm_head += linear(head, normed_.data(), d, n);
-        tbb::parallel_for(int64_t{0}, n, [&](int64_t i) {
-            const size_t q = first + static_cast<size_t>(i);
-            results[q] = finish_logits(c, queries[q], logits_.data() + i * vocab);
-        });
-    }
-    return results;
+        return logits_.data();
+    });
 }
 
 }  // namespace flopwise::engine
