@@ -1,5 +1,7 @@
 #include "test_env.hpp"
 
+#include <gtest/gtest.h>
+
 #include <array>
 #include <atomic>
 #include <cstdio>
@@ -51,6 +53,12 @@ CommandOutcome run_flopwise(const std::string& arguments, const std::vector<std:
     command += " ";
     command += arguments;
     return run_command_status(command);
+}
+
+void expect_bad_input(const std::string& arguments, const std::string& message, const std::vector<std::string>& environment) {
+    const CommandOutcome outcome = run_flopwise(arguments, environment);
+    EXPECT_EQ(outcome.exit_code, 2) << arguments << "\n" << outcome.output;
+    EXPECT_NE(outcome.output.find(message), std::string::npos) << arguments << "\nexpected '" << message << "' in:\n" << outcome.output;
 }
 
 std::string model_path(const std::string& name) {

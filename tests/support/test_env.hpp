@@ -22,6 +22,9 @@ CommandOutcome run_command_status(const std::string& command);
 // The built `flopwise` binary with these arguments (shell words), whatever its exit code, with
 // extra environment assignments ("NAME=value").
 CommandOutcome run_flopwise(const std::string& arguments, const std::vector<std::string>& environment = {});
+// Runs `flopwise ARGUMENTS` and records a test failure unless it is refused as bad input: exit code 2
+// and MESSAGE somewhere in its output.
+void expect_bad_input(const std::string& arguments, const std::string& message, const std::vector<std::string>& environment = {});
 // The Python interpreter the build was configured with.
 std::string python();
 // A fresh empty directory under the build tree, unique per call.

@@ -11,6 +11,7 @@
 
 namespace {
 
+using flopwise::test::expect_bad_input;
 using nlohmann::json;
 
 using CommandResult = flopwise::test::CommandOutcome;
@@ -45,13 +46,10 @@ TEST(GateCli, ExitCodes) {
     table << md.rdbuf();
     EXPECT_NE(table.str().find("**regressed**"), std::string::npos);
     EXPECT_EQ(run(gate + wild).exit_code, 3);
-    const CommandResult missing = run(gate + dir + "/absent.json");
-    EXPECT_EQ(missing.exit_code, 2);
-    EXPECT_NE(missing.output.find("absent.json"), std::string::npos);
-    const CommandResult bad_threshold = run(gate + same + " --threshold lots");
-    EXPECT_EQ(bad_threshold.exit_code, 2);
-    EXPECT_NE(bad_threshold.output.find("--threshold"), std::string::npos);
-    EXPECT_EQ(run(flopwise_binary() + " gate --baseline " + base).exit_code, 2);  // --current missing
+    const std::string against_baseline = "gate --baseline " + base;
+    expect_bad_input(against_baseline + " --current " + dir + "/absent.json", "absent.json");
+    expect_bad_input(against_baseline + " --current " + same + " --threshold lots", "--threshold");
+    expect_bad_input(against_baseline, "missing required flag --current");
 }
 
 // A/B mode end to end: two rounds of the same binary (too few rounds for a 95% interval, so the
@@ -65,8 +63,8 @@ TEST(GateCli, AbModeRunsBothBinariesEachRound) {
     EXPECT_NE(r.output.find("mode A/B"), std::string::npos) << r.output;
     for (const char* file : {"/round1-old.json", "/round1-new.json", "/round2-old.json", "/round2-new.json"})
         EXPECT_TRUE(std::ifstream(dir + file).good()) << file;
-    EXPECT_EQ(run(binary + " gate --ab " + binary + " " + dir + "/no-such-binary --rounds 2").exit_code, 2);
-    EXPECT_EQ(run(binary + " gate --ab " + binary).exit_code, 2);  // one binary only
+    expect_bad_input("gate --ab " + binary + " " + dir + "/no-such-binary --rounds 2", "no-such-binary does not exist");
+    expect_bad_input("gate --ab " + binary, "flag --ab needs 2 values");
 }
 
 TEST(BenchKernels, TimedRunWritesGoogleBenchmarkJsonWithRooflineFields) {
@@ -98,15 +96,11 @@ TEST(BenchKernels, TimedRunWritesGoogleBenchmarkJsonWithRooflineFields) {
 }
 
 TEST(BenchKernels, BadFlagsAreErrors) {
-    const CommandResult bad_filter = run(flopwise_binary() + " bench kernels --filter '(' --list");
-    EXPECT_EQ(bad_filter.exit_code, 2);
-    EXPECT_NE(bad_filter.output.find("--filter"), std::string::npos);
-    EXPECT_EQ(run(flopwise_binary() + " bench kernels --filter no-such-kernel --list").exit_code, 2);
-    EXPECT_EQ(run(flopwise_binary() + " bench kernels --isa sse9 --list").exit_code, 2);
-    const CommandResult knob = run("FLOPWISE_BENCH_SLOWDOWN=rms_norm " + flopwise_binary() +
-                         " bench kernels --filter rms_norm/f32/llama3.2 --repetitions 1 --min-time 0.001");
-    EXPECT_EQ(knob.exit_code, 2);
-    EXPECT_NE(knob.output.find("FLOPWISE_BENCH_SLOWDOWN"), std::string::npos);
+    expect_bad_input("bench kernels --filter '(' --list", "--filter");
+    expect_bad_input("bench kernels --filter no-such-kernel --list", "selects no benchmark");
+    expect_bad_input("bench kernels --isa sse9 --list", "--isa sse9: not a path this CPU runs");
+    expect_bad_input("bench kernels --filter rms_norm/f32/llama3.2 --repetitions 1 --min-time 0.001", "FLOPWISE_BENCH_SLOWDOWN",
+                     {"FLOPWISE_BENCH_SLOWDOWN=rms_norm"});
 }
 
 // The project's CI gate: instruction counts of the CI kernel set (the baseline's own filter) on the

@@ -205,15 +205,11 @@ TEST_F(ChatTurns, TheFlatFormIsOneUserMessageAndNeverSharesCachedAnswersWithTheT
 }
 
 TEST_F(ChatTurns, TheOptionIsCheckedAndRefusedWhereItDoesNotApply) {
-    const auto bad = test::run_flopwise("run --model openai-chat:m --base-url http://127.0.0.1:9/v1 --tasks gsm8k --chat-fewshot rows --progress none");
-    EXPECT_EQ(bad.exit_code, 2);
-    EXPECT_NE(bad.output.find("--chat-fewshot must be 'turns' or 'flat', not 'rows'"), std::string::npos) << bad.output;
-    const auto completions = test::run_flopwise("run --model openai:m --base-url http://127.0.0.1:9/v1 --tasks gsm8k --chat-fewshot flat --progress none");
-    EXPECT_EQ(completions.exit_code, 2);
-    EXPECT_NE(completions.output.find("--chat-fewshot applies to the chat APIs"), std::string::npos) << completions.output;
-    const auto local = test::run_flopwise("run --model some.gguf --tasks gsm8k --chat-fewshot turns --progress none");
-    EXPECT_EQ(local.exit_code, 2);
-    EXPECT_NE(local.output.find("--chat-fewshot applies to remote models"), std::string::npos) << local.output;
+    test::expect_bad_input("run --model openai-chat:m --base-url http://127.0.0.1:9/v1 --tasks gsm8k --chat-fewshot rows --progress none",
+                           "--chat-fewshot must be 'turns' or 'flat', not 'rows'");
+    test::expect_bad_input("run --model openai:m --base-url http://127.0.0.1:9/v1 --tasks gsm8k --chat-fewshot flat --progress none",
+                           "--chat-fewshot applies to the chat APIs");
+    test::expect_bad_input("run --model some.gguf --tasks gsm8k --chat-fewshot turns --progress none", "--chat-fewshot applies to remote models");
 }
 
 }  // namespace
