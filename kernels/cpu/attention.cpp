@@ -42,7 +42,6 @@ int64_t first_visible_key(int64_t position, int32_t window) {
 
 int64_t round_up(int64_t n, int64_t multiple) { return (n + multiple - 1) / multiple * multiple; }
 
-
 // The online-softmax state of one (query, head): running maximum, running sum, unnormalised output.
 struct QueryState {
     float max = -std::numeric_limits<float>::infinity();
@@ -280,8 +279,8 @@ std::vector<Tile> make_tiles(const AttentionShape& s, int64_t n_query) {
 
 }  // namespace
 
-void check_attention_arguments(const AttentionShape& s, int64_t ldq, const int32_t* q_pos, int64_t n_query, int64_t ldkv, int64_t n_key,
-              int64_t ldo) {
+void check_attention_arguments(const AttentionShape& s, int64_t ldq, const int32_t* q_pos, int64_t n_query, int64_t ldkv,
+                               int64_t n_key, int64_t ldo) {
     const auto fail = [](const std::string& what) { throw Error("attention: " + what); };
     if (s.n_head <= 0 || s.n_head_kv <= 0 || s.head_dim <= 0)
         fail("n_head, n_head_kv and head_dim must be positive (got " + std::to_string(s.n_head) + ", " +

@@ -198,7 +198,7 @@ void CudaTransformer::mlp_block(int32_t layer, int64_t rows, FlopCounts& flops) 
 std::vector<LogitResult> CudaTransformer::logits(std::span<const LogitQuery> queries, FlopCounts& flops) {
     const ModelConfig& c = config_;
     const int64_t d = c.n_embd, vocab = c.n_vocab;
-    const int64_t group_rows = std::min<int64_t>(kLogitGroup, static_cast<int64_t>(queries.size()));
+    const int64_t group_rows = logit_group_rows(queries.size());
     reserve<float>(normed_, group_rows * d);
     reserve<float>(logits_, group_rows * vocab);
     host_logits_.resize(static_cast<size_t>(group_rows * vocab));

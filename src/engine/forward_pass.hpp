@@ -1,4 +1,5 @@
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -68,8 +69,9 @@ LogitResult finish_logits(const ModelConfig& config, const LogitQuery& query, fl
 // The LM head runs over the queries in groups of at most kLogitGroup, so that the logits held at
 // once stay small for large vocabularies: head(first, n) computes the raw logits of queries
 // [first, first + n) and returns them in host memory, n rows of n_vocab, and each row is finished
-// (finish_logits) in parallel.
+// (finish_logits) in parallel. Buffers for one group need logit_group_rows(queries.size()) rows.
 inline constexpr int64_t kLogitGroup = 64;
+inline int64_t logit_group_rows(size_t n_queries) { return std::min<int64_t>(kLogitGroup, static_cast<int64_t>(n_queries)); }
 std::vector<LogitResult> logits_in_groups(const ModelConfig& config, std::span<const LogitQuery> queries,
                                           const std::function<float*(size_t first, int64_t n)>& head);
 

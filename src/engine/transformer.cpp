@@ -154,7 +154,7 @@ void Transformer::mlp_block(int32_t layer, int64_t rows, FlopCounts& flops) {
 std::vector<LogitResult> Transformer::logits(std::span<const LogitQuery> queries, FlopCounts& flops) {
     const ModelConfig& c = config_;
     const int64_t d = c.n_embd, vocab = c.n_vocab;
-    const int64_t group_rows = std::min<int64_t>(kLogitGroup, static_cast<int64_t>(queries.size()));
+    const int64_t group_rows = logit_group_rows(queries.size());
     grow(normed_, group_rows * d);
     grow(logits_, group_rows * vocab);
     return logits_in_groups(c, queries, [&](size_t first, int64_t n) {
